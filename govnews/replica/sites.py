@@ -1,0 +1,42 @@
+"""The sites the replica serves, with the exact footer and counter values of the real portal.
+
+The Châu Thành values are those of the seed page (``../shared/seed``); the footer agency there
+lost its first character, the real page reads ``ỦY BAN NHÂN DÂN…``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from govnews.replica.render import Category, SiteInfo
+
+CHAUTHANH = SiteInfo(
+    site_id="chauthanh",
+    host="chauthanh.soctrang.gov.vn",
+    sname="huyenchauthanh",
+    sid=1308,
+    pageid=369,
+    name="Huyện Châu Thành",
+    agency="ỦY BAN NHÂN DÂN HUYỆN CHÂU THÀNH - TỈNH SÓC TRĂNG",
+    address="ấp Xây Cáp, thị trấn Châu Thành, huyện Châu Thành, Tỉnh Sóc Trăng",
+    phones_line=(
+        "Điện Thoại: (0299) 3 834 570  - (0299) 3 834 566. Fax: (0299) 3 834 670. "
+        "Email: vpubndchauthanh@gmail.com"
+    ),
+    counter={"online": "47", "today": "272", "week": "272", "month": "48 536", "total": "2276668"},
+    categories=[
+        Category(1001, "Tin tức - Sự kiện", "Tin-tuc-Su-kien"),
+        Category(1002, "Cải cách hành chính", "Cai-cach-hanh-chinh"),
+        Category(1003, "Kinh tế - Xã hội", "Kinh-te-Xa-hoi"),
+        Category(1004, "Văn hóa - Thể thao", "Van-hoa-The-thao"),
+    ],
+)
+
+
+@cache
+def seed_article_data() -> dict:
+    """The seed article's content, taken verbatim from ../shared/seed (title, lead, caption…)."""
+    text = resources.files("govnews.replica").joinpath("data/seed_article.json").read_text("utf-8")
+    return json.loads(text)
