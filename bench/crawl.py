@@ -1,0 +1,162 @@
+"""Crawl throughput: the full govnews pipeline vs a bare Scrapy + parsel spider, same pages.
+
+Both run against the same replica (its own process, so it does not share the crawler's GIL), with
+the same Scrapy concurrency (16 requests, per-domain limit raised to 16, AutoThrottle off) as the
+baseline in ``../shared/notes/measurements.md``.
+
+1. The full pipeline (``govnews crawl``: discovery, postbacks, extraction, raw-page store,
+   archive, FTS) crawls the replica into a fresh archive.
+2. The bare spider fetches exactly the GET URLs the full crawl fetched (list pages and article
+   pages, read back from the archive's ``pages`` table) and extracts title/date/body with parsel,
+   storing nothing.
+
+Prints pages/min of each and their ratio.  ``--quick`` uses a smaller site (CI smoke test).
+
+    python bench/crawl.py            # 2,000-article replica
+    python bench/crawl.py --quick    # 300-article replica
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+BENCH_SETTINGS = {
+    "CONCURRENT_REQUESTS": "16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "ROBOTSTXT_OBEY": "False",
+    "LOG_LEVEL": "ERROR",
+}
+
+BARE_SPIDER = r'''
+import json, sys, time
+import scrapy
+from scrapy.crawler import CrawlerProcess
+
+urls = json.load(open(sys.argv[1]))
+settings = json.loads(sys.argv[2])
+out = sys.argv[3]
+
+class Bare(scrapy.Spider):
+    name = "bare"
+    n = 0
+    async def start(self):
+        for u in urls:
+            yield scrapy.Request(u, dont_filter=True)
+    def parse(self, response):
+        title = response.css("h1::text, h2.Title a::text").get()
+        date = response.css("div.DateCreate::text, .Ngaydang::text").get()
+        body = " ".join(response.css(".ArticleContent p::text").getall())
+        Bare.n += 1
+        yield None
+
+t0 = time.perf_counter()
+p = CrawlerProcess(settings)
+p.crawl(Bare)
+p.start()
+json.dump({"pages": Bare.n, "seconds": time.perf_counter() - t0}, open(out, "w"))
+'''
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 60.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"replica did not start on port {port}")
+
+
+def run(articles: int) -> dict:
+    port = free_port()
+    replica = subprocess.Popen(
+        [PY, "-m", "govnews", "replica", "serve", "--port", str(port), "--articles", str(articles)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(port)
+        url = f"http://127.0.0.1:{port}"
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "bench.db"
+            cmd = [PY, "-m", "govnews", "crawl", "chauthanh", "--db", str(db), "--replica", url,
+                   "--no-progress"]
+            for k, v in BENCH_SETTINGS.items():
+                cmd += ["--set", f"{k}={v}"]
+            t0 = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+            full_s = time.perf_counter() - t0
+            con = sqlite3.connect(db)
+            full_pages = con.execute("select count(*) from pages").fetchone()[0]
+            archived = con.execute("select count(*) from articles").fetchone()[0]
+            # The same pages, by GET, on the replica directly (POST postbacks are left out).
+            urls = sorted({
+                u for (u,) in con.execute("select url from pages where url not like '%robots.txt'")
+            })
+            con.close()
+            local = [url + u.split("gov.vn", 1)[1] for u in urls]
+            urls_file = Path(tmp) / "urls.json"
+            urls_file.write_text(json.dumps(local))
+            out = Path(tmp) / "bare.json"
+            settings = {k: (int(v) if v.isdigit() else v == "True" if v in ("True", "False") else v)
+                        for k, v in BENCH_SETTINGS.items()}
+            t0 = time.perf_counter()
+            subprocess.run([PY, "-c", BARE_SPIDER, str(urls_file), json.dumps(settings), str(out)],
+                           cwd=tmp, check=True)
+            bare_s = time.perf_counter() - t0
+            bare = json.loads(out.read_text())
+    finally:
+        replica.terminate()
+        replica.wait(10)
+    full_rate = full_pages / full_s * 60
+    bare_rate = bare["pages"] / bare_s * 60
+    return {
+        "articles": archived,
+        "full_pages": full_pages,
+        "full_seconds": round(full_s, 2),
+        "full_pages_per_min": round(full_rate),
+        "bare_pages": bare["pages"],
+        "bare_seconds": round(bare_s, 2),
+        "bare_pages_per_min": round(bare_rate),
+        "ratio": round(full_rate / bare_rate, 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small replica (CI smoke test)")
+    ap.add_argument("--articles", type=int, default=None)
+    args = ap.parse_args(argv)
+    n = args.articles or (300 if args.quick else 2000)
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    r = run(n)
+    print(f"crawl benchmark, {n}-article replica (process wall time, start-up included)")
+    print(f"  full pipeline : {r['full_pages']:6d} pages in {r['full_seconds']:7.2f} s = {r['full_pages_per_min']:8d} pages/min")
+    print(f"  bare scrapy   : {r['bare_pages']:6d} pages in {r['bare_seconds']:7.2f} s = {r['bare_pages_per_min']:8d} pages/min")
+    print(f"  ratio full/bare: {r['ratio']:.3f}  (target >= 0.8)")
+    return r
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The archive pipeline: every item goes to the SQLite archive through ``ArchiveWriter``.
+
+The writer owns a background thread, so compressing raw pages and committing batches never
+blocks the Twisted reactor (see ``archive/store.py``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from scrapy import signals
+
+from archive.db import resolve_db_path
+from archive.store import ArchiveWriter, body_hash
+from crawler.items import ArticleItem, PageItem, SiteSnapshotItem
+from crawler.registry import load_sites
+
+STATUS_BY_REASON = {"finished": "finished", "shutdown": "interrupted"}
+
+
+class ArchivePipeline:
+    def __init__(self, crawler, path: str):
+        self.crawler = crawler
+        self.writer = ArchiveWriter(path)
+        self.crawl_id: int | None = None
+        crawler.govnews_archive = self.writer
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        path = str(resolve_db_path(crawler.settings.get("GOVNEWS_DB")))
+        return cls(crawler, path)
+
+    def open_spider(self, spider=None):
+        spider = spider or self.crawler.spider
+        self.writer.sync_sites([s.as_dict() for s in load_sites()])
+        options = {
+            "refresh": bool(getattr(spider, "refresh", False)),
+            "replica": self.crawler.settings.get("GOVNEWS_REPLICA"),
+        }
+        sites = [s.id for s in getattr(spider, "sites", [])]
+        self.crawl_id = self.writer.start_crawl(sites=sites, options=options)
+        self.crawler.stats.set_value("govnews/crawl_id", self.crawl_id)
+
+    def _put_page(self, page) -> str:
+        body = page["body"]
+        digest = body_hash(body)
+        self.writer.put_page(
+            crawl_id=self.crawl_id,
+            url=page["url"],
+            final_url=page.get("final_url") or page["url"],
+            status=page["status"],
+            headers=page.get("headers") or {},
+            body=body,
+            fetched_at=page["fetched_at"],
+        )
+        return digest
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, ArticleItem):
+            digest = self._put_page(item["page"])
+            self.writer.put_article(
+                crawl_id=self.crawl_id,
+                site=item["site"],
+                article_id=str(item["article_id"]),
+                url=item["url"],
+                data=item["data"],
+                raw_hash=digest,
+                fetched_at=item["page"]["fetched_at"],
+            )
+            self.crawler.stats.inc_value("govnews/articles")
+        elif isinstance(item, PageItem):
+            self._put_page(item)
+        elif isinstance(item, SiteSnapshotItem):
+            self.writer.put_site_snapshot(
+                crawl_id=self.crawl_id,
+                site=item["site"],
+                observed_at=item["observed_at"],
+                contact=item["contact"],
+                counter=item["counter"],
+            )
+        return item
+
+    def spider_closed(self, spider, reason):
+        stats = self.crawler.stats
+        pages = stats.get_value("response_received_count", 0)
+        errors = stats.get_value("govnews/errors", 0)
+        try:
+            result = self.writer.finish_crawl(
+                self.crawl_id,
+                status=STATUS_BY_REASON.get(reason, reason),
+                pages=pages,
+                errors=errors,
+            )
+        finally:
+            self.writer.close()
+        for k, v in (result or {}).items():
+            stats.set_value(f"govnews/{k}", v)
+        stats.set_value("govnews/summary", json.dumps(result or {}))

@@ -1,0 +1,204 @@
+"""Spider for VNPT vnPortal (ASP.NET) portals, parametrised by site-registry rows.
+
+Navigation only; what a page holds comes from ``crawler.extract``.
+
+* The home page gives the categories (menu links with a ``catid`` and no ``id``) and the site's
+  footer contact and visitor counter (one snapshot per site per crawl).
+* Every category list page is read on every crawl, older pages through the ASP.NET postback
+  pager (``__doPostBack`` → ``FormRequest.from_response``), so new posts are always found.
+* Articles are identified by ``(sname, id)`` whatever URL form links to them, fetched once at
+  their canonical URL, and never fetched again once archived unless ``refresh`` is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from urllib.parse import urlencode, urljoin
+
+import scrapy
+from scrapy.http import FormRequest, Request, Response
+
+from crawler.extract import extract_full, parse_vnportal_url
+from crawler.items import ArticleItem, PageItem, SiteSnapshotItem
+from crawler.registry import Site, get_site, site_for_sname
+
+KEEP_HEADERS = ("content-type", "last-modified", "etag", "content-encoding", "location")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def canonical_article_url(site: Site, ids: dict) -> str:
+    """One URL per (sname, id): the desktop ``Default.aspx`` form on the site's own host."""
+    params = {
+        "sname": ids["sname"],
+        "sid": ids.get("sid") or site.sid,
+        "pageid": ids.get("pageid") or "",
+        "catid": ids.get("catid") or "",
+        "id": ids["article_id"],
+    }
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return f"{site.base_url.rstrip('/')}/Default.aspx?{query}"
+
+
+def page_item(response: Response) -> PageItem:
+    headers = {}
+    for key in KEEP_HEADERS:
+        value = response.headers.get(key)
+        if value is not None:
+            headers[key] = value.decode("latin-1")
+    return PageItem(
+        url=response.request.url if response.request else response.url,
+        final_url=response.url,
+        status=response.status,
+        headers=headers,
+        body=response.body,
+        fetched_at=now_iso(),
+    )
+
+
+class VnPortalSpider(scrapy.Spider):
+    name = "vnportal"
+    platform = "vnportal"
+
+    def __init__(self, site: str = "chauthanh", refresh: str | bool = False, **kwargs):
+        super().__init__(**kwargs)
+        ids = [s.strip() for s in str(site).split(",") if s.strip()]
+        self.sites: list[Site] = [get_site(i) for i in ids]
+        self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
+        self.known: dict[str, set[str]] = {}  # site id -> article ids archived or queued
+        self.snapshotted: set[str] = set()
+        self.postbacks_seen: set[tuple[str, str, str]] = set()
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _archive(self):
+        return getattr(self.crawler, "govnews_archive", None)
+
+    def _known(self, site: Site) -> set[str]:
+        if site.id not in self.known:
+            archive = self._archive()
+            done = set() if (archive is None or self.refresh) else set(archive.archived_ids(site.id))
+            self.known[site.id] = done
+        return self.known[site.id]
+
+    def _error(self, failure) -> None:
+        self.crawler.stats.inc_value("govnews/errors")
+        request = getattr(failure, "request", None)
+        self.logger.warning("failed: %s (%s)", getattr(request, "url", "?"), failure.value)
+
+    def _request(self, url: str, callback, **cb_kwargs) -> Request:
+        return Request(url, callback=callback, errback=self._error, cb_kwargs=cb_kwargs)
+
+    # -- crawl -------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for site in self.sites:
+            params = {"sname": site.sname}
+            if site.sid:
+                params["sid"] = site.sid
+            home = f"{site.base_url.rstrip('/')}/Default.aspx?{urlencode(params)}"
+            yield self._request(home, self.parse_home, site_id=site.id)
+
+    def _snapshot(self, site: Site, data: dict) -> SiteSnapshotItem | None:
+        if site.id in self.snapshotted:
+            return None
+        contact = dict(data.get("contact") or {})
+        contact["editor"] = data.get("editor")
+        contact["licence"] = data.get("licence")
+        if not any(contact.values()) and not data.get("visitor_counter"):
+            return None
+        self.snapshotted.add(site.id)
+        return SiteSnapshotItem(
+            site=site.id, observed_at=now_iso(), contact=contact, counter=data.get("visitor_counter")
+        )
+
+    def parse_home(self, response: Response, site_id: str):
+        site = get_site(site_id)
+        data = extract_full(response.body, response.url, _headers(response))
+        yield page_item(response)
+        snap = self._snapshot(site, data)
+        if snap:
+            yield snap
+        seen_lists: set[str] = set()
+        for href in response.css("a::attr(href)").getall():
+            url = urljoin(response.url, href.strip())
+            ids = parse_vnportal_url(url)
+            if not ids:
+                continue
+            if ids.get("article_id"):
+                yield from self._follow_article(url, ids)
+            elif ids.get("catid") and ids["sname"].lower() == site.sname.lower():
+                key = ids["catid"]
+                if key not in seen_lists:
+                    seen_lists.add(key)
+                    list_url = _list_url(site, ids)
+                    yield self._request(list_url, self.parse_list, site_id=site.id, catid=key)
+
+    def parse_list(self, response: Response, site_id: str, catid: str):
+        site = get_site(site_id)
+        data = extract_full(response.body, response.url, _headers(response))
+        yield page_item(response)
+        snap = self._snapshot(site, data)
+        if snap:
+            yield snap
+        self.crawler.stats.inc_value("govnews/list_pages")
+        for art in data.get("articles") or []:
+            ids = parse_vnportal_url(art["url"])
+            if ids and ids.get("article_id"):
+                yield from self._follow_article(art["url"], ids)
+        for pb in data.get("postbacks") or []:
+            key = (site.id, catid, pb["argument"])
+            if key in self.postbacks_seen:
+                continue
+            self.postbacks_seen.add(key)
+            yield FormRequest.from_response(
+                response,
+                formname="aspnetForm",
+                formdata={"__EVENTTARGET": pb["target"], "__EVENTARGUMENT": pb["argument"]},
+                dont_click=True,
+                callback=self.parse_list,
+                errback=self._error,
+                cb_kwargs={"site_id": site.id, "catid": catid},
+            )
+
+    def _follow_article(self, url: str, ids: dict):
+        site = site_for_sname(ids["sname"])
+        if site is None:
+            return
+        known = self._known(site)
+        aid = str(ids["article_id"])
+        if aid in known:
+            return
+        known.add(aid)
+        canonical = canonical_article_url(site, ids)
+        yield self._request(canonical, self.parse_article, site_id=site.id, article_id=aid)
+
+    def parse_article(self, response: Response, site_id: str, article_id: str):
+        site = get_site(site_id)
+        data = extract_full(response.body, response.url, _headers(response))
+        snap = self._snapshot(site, data)
+        if snap:
+            yield snap
+        yield ArticleItem(
+            site=site.id,
+            article_id=article_id,
+            url=response.url,
+            data=data,
+            page=page_item(response),
+        )
+
+
+def _headers(response: Response) -> dict[str, str]:
+    ct = response.headers.get(b"Content-Type")
+    return {"content-type": ct.decode("latin-1")} if ct else {}
+
+
+def _list_url(site: Site, ids: dict) -> str:
+    params = {"sname": ids["sname"], "sid": ids.get("sid") or site.sid}
+    if ids.get("pageid"):
+        params["pageid"] = ids["pageid"]
+    params["catid"] = ids["catid"]
+    return f"{site.base_url.rstrip('/')}/Default.aspx?{urlencode(params)}"

@@ -1,0 +1,3 @@
+from govnews.cli import main
+
+main()
