@@ -40,11 +40,25 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-_TABLE: dict[int, str] = {}
+class _FoldTable(dict):
+    """``str.translate`` table filled lazily: code point -> its one-character fold."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        # A lone combining mark that NFC could not compose: keep length, drop the mark.
+        value = " " if unicodedata.combining(ch) else fold_char(ch)
+        self[code] = value
+        return value
+
+
+_TABLE = _FoldTable()
 
 
 def fold(text: str | None) -> str:
     """Fold Vietnamese text for diacritic-, case- and đ-insensitive matching.
+
+    The result has exactly ``len(nfc(text))`` characters (one per NFC character), so offsets
+    in the folded text are offsets in ``nfc(text)``.
 
     >>> fold("Thủy lợi Đắk Lắk HOÀ")
     'thuy loi dak lak hoa'
@@ -54,14 +68,9 @@ def fold(text: str | None) -> str:
     s = unicodedata.normalize("NFC", text)
     if s.isascii():
         return s.lower()
-    out = []
-    for ch in s:
-        if unicodedata.combining(ch):
-            # A lone combining mark that NFC could not compose: keep length, drop the mark.
-            out.append(" ")
-        else:
-            out.append(fold_char(ch))
-    return "".join(out)
+    # str.translate does the per-character lookups in C: ~20x faster than a Python loop, which
+    # matters because the archive writer folds every article body.
+    return s.translate(_TABLE)
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
