@@ -15,7 +15,15 @@ from archive.store import ArchiveWriter, body_hash
 from crawler.items import ArticleItem, PageItem, SiteSnapshotItem
 from crawler.registry import load_sites
 
+# Scrapy close reason -> crawls.status.  A page/item/time limit (closespider_*) is a deliberate,
+# complete stop; anything else unexpected (e.g. "cancelled") counts as interrupted.
 STATUS_BY_REASON = {"finished": "finished", "shutdown": "interrupted"}
+
+
+def crawl_status(reason: str) -> str:
+    if reason in STATUS_BY_REASON:
+        return STATUS_BY_REASON[reason]
+    return "finished" if reason.startswith("closespider_") else "interrupted"
 
 
 class ArchivePipeline:
@@ -88,7 +96,7 @@ class ArchivePipeline:
         try:
             result = self.writer.finish_crawl(
                 self.crawl_id,
-                status=STATUS_BY_REASON.get(reason, reason),
+                status=crawl_status(reason),
                 pages=pages,
                 errors=errors,
             )

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
 
 from crawler.registry import Site, get_site, load_sites
 
@@ -109,7 +110,7 @@ def run_crawl(
     for s in sites:
         by_platform.setdefault(s.platform, []).append(s)
     for platform, group in by_platform.items():
-        crawler = process.create_crawler(SPIDERS[platform])
+        crawler = process.create_crawler(load_object(SPIDERS[platform]))
         crawlers.append(crawler)
         process.crawl(crawler, site=",".join(s.id for s in group), refresh=refresh)
     process.start()
