@@ -7,6 +7,7 @@ spirit of sqlite-utils.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 
@@ -22,18 +23,28 @@ COMMANDS = {
     "search": "search",
     "replica": "replica",
     "demo": "demo",
+    "export": "export",
+    "history": "history",
+    "reextract": "reextract",
+    "serve": "serve",
+    "stats": "stats",
+    "watch": "watch",
 }
+
+
+def _exists(module: str) -> bool:
+    return importlib.util.find_spec(f"govnews.commands.{module}") is not None
 
 
 class LazyGroup(click.Group):
     """Imports a command's module only when it runs, so `govnews --help` stays fast."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(n for n, m in COMMANDS.items() if _exists(m))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         mod = COMMANDS.get(name)
-        if mod is None:
+        if mod is None or not _exists(mod):
             return None
         return importlib.import_module(f"govnews.commands.{mod}").cli
 
