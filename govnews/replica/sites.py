@@ -40,3 +40,19 @@ def seed_article_data() -> dict:
     """The seed article's content, taken verbatim from ../shared/seed (title, lead, caption…)."""
     text = resources.files("govnews.replica").joinpath("data/seed_article.json").read_text("utf-8")
     return json.loads(text)
+
+
+#: Host (without port, lower case) -> site.  Hosts not listed get DEFAULT_SITE, so that
+#: ``127.0.0.1:PORT`` and any registry host serve Châu Thành until more sites are added.
+SITES_BY_HOST: dict[str, SiteInfo] = {CHAUTHANH.host: CHAUTHANH}
+DEFAULT_SITE = CHAUTHANH
+
+
+def site_for_host(host: str | None) -> SiteInfo:
+    """The site a request's ``Host`` header selects (port and case ignored)."""
+    name = (host or "").strip().lower()
+    if name.startswith("["):  # [::1]:port
+        name = name[1 : name.find("]")] if "]" in name else name
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    return SITES_BY_HOST.get(name, DEFAULT_SITE)
