@@ -1,0 +1,968 @@
+"""VNPT vnPortal extractor (ASP.NET ``Default.aspx`` / ``mDefault.aspx`` district portals).
+
+Selectors live in ``vnportal_selectors.json`` (loaded once).  When they miss, heuristics take
+over:
+
+* **noise** — elements matched by the ``noise`` selectors, elements whose class/id words hit
+  ``noise_tokens`` (menu, footer, counter, poll, hot, …) and the module around a
+  ``noise_headings`` text (``TIN NỔI BẬT``, ``SỐ LƯỢT TRUY CẬP``, ``Bình Chọn``…) are never
+  taken as article content;
+* **body** — the first ``content`` selector match outside noise and not wrapping noise, else
+  the element holding the most paragraph text (``<p>`` or ``<br>``-separated text, link text
+  discounted, footer/counter lines ignored), readability-style;
+* **title / date / lead / view count** — searched in the ancestors of the body, nearest first;
+  dates and view counts also by label text;
+* **caption / signature / lead** — the short centred or italic paragraph after an image is its
+  caption; a short right-aligned/bold/``Tin, ảnh:`` last paragraph is the author; a long
+  all-bold first paragraph is the lead when no lead element exists;
+* **contact / counter** — footer/counter selectors, else the smallest element around the
+  label texts anywhere in the page; values parsed by :mod:`crawler.extract.vietnamese`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from cssselect import GenericTranslator
+from lxml import etree
+from lxml import html as lhtml
+
+from crawler.extract import vietnamese as vn
+
+# ------------------------------------------------------------------------------- selectors
+
+_SEL_FILE = Path(__file__).with_name("vnportal_selectors.json")
+
+
+_SIMPLE = re.compile(
+    r"(?P<tag>[a-zA-Z][\w]*)?(?P<rest>(?:[.#][\w\-]+|\[[\w:\-]+(?:[$*^]?=['\"][^'\"]*['\"])?\])*)"
+)
+_PART = re.compile(r"([.#])([\w\-]+)|\[([\w:\-]+)(?:([$*^]?=)['\"]([^'\"]*)['\"])?\]")
+
+
+class Simple:
+    """A compound CSS selector (``tag.cls#id[attr$='v']``) matched in Python."""
+
+    __slots__ = ("tag", "classes", "id", "attrs")
+
+    def __init__(self, css: str):
+        m = _SIMPLE.fullmatch(css)
+        if not m or not css:
+            raise ValueError(css)
+        self.tag = m["tag"].lower() if m["tag"] else None
+        self.classes, self.id, self.attrs = [], None, []
+        for dot, name, attr, op, val in _PART.findall(m["rest"] or ""):
+            if dot == ".":
+                self.classes.append(name)
+            elif dot == "#":
+                self.id = name
+            else:
+                self.attrs.append((attr, op, val))
+
+    def match(self, el) -> bool:
+        if self.tag and el.tag != self.tag:
+            return False
+        if self.id and el.get("id") != self.id:
+            return False
+        if self.classes:
+            cls = (el.get("class") or "").split()
+            if any(c not in cls for c in self.classes):
+                return False
+        for attr, op, val in self.attrs:
+            v = el.get(attr)
+            if v is None:
+                return False
+            if (op == "=" and v != val) or (op == "$=" and not v.endswith(val)) or (
+                op == "*=" and val not in v) or (op == "^=" and not v.startswith(val)):
+                return False
+        return True
+
+
+class Selector:
+    """``A``, ``A > B`` or ``A B`` of :class:`Simple` parts, with an XPath for the rest."""
+
+    def __init__(self, css: str, xpath):
+        self.css, self.xpath, self.parts = css, xpath, None
+        toks = re.split(r"\s*(>)\s*|\s+", css.strip())
+        toks = [t for t in toks if t]
+        try:
+            parts, comb = [], " "
+            for t in toks:
+                if t == ">":
+                    comb = ">"
+                    continue
+                parts.append((comb, Simple(t)))
+                comb = " "
+            self.parts = parts if 1 <= len(parts) <= 2 else None
+        except ValueError:
+            self.parts = None
+
+    def __call__(self, scope, index=None):
+        if self.parts is None or index is None:
+            return self.xpath(scope)
+        (_, a), rest = self.parts[0], self.parts[1:]
+        firsts = index.candidates(a)
+        if not rest:
+            return firsts
+        comb, b = rest[0]
+        out = []
+        for el in firsts:
+            it = el.iterchildren() if comb == ">" else el.iterdescendants()
+            out.extend(x for x in it if isinstance(x.tag, str) and b.match(x))
+        return out
+
+
+class Index:
+    """Per-document lookup tables so that root-level selectors cost one pass."""
+
+    def __init__(self, root):
+        self.root = root
+        self.by_class: dict = {}
+        self.by_id: dict = {}
+        self.attrd: list = []
+        for el in root.xpath("//*[@class or @id]"):
+            self.attrd.append(el)
+            c = el.get("class")
+            if c:
+                for t in c.split():
+                    self.by_class.setdefault(t, []).append(el)
+            i = el.get("id")
+            if i:
+                self.by_id.setdefault(i, []).append(el)
+
+    def candidates(self, s: Simple) -> list:
+        if s.id:
+            pool = self.by_id.get(s.id, [])
+        elif s.classes:
+            pool = self.by_class.get(s.classes[0], [])
+        elif s.tag:
+            pool = list(self.root.iter(s.tag))
+        elif all(a in ("id", "class") for a, _, _ in s.attrs):
+            pool = self.attrd
+        else:
+            pool = list(self.root.iter())
+        return [el for el in pool if isinstance(el.tag, str) and s.match(el)]
+
+
+@cache
+def selectors() -> dict:
+    """Compiled selectors: key -> list of :class:`Selector` (CSS converted to XPath once)."""
+    raw = json.loads(_SEL_FILE.read_text("utf-8"))
+    tr = GenericTranslator()
+    out: dict = {}
+    for key, val in raw.items():
+        if key.startswith("_"):
+            continue
+        if key in ("noise_tokens", "noise_headings"):
+            out[key] = frozenset(v.lower() if key == "noise_tokens" else v.upper() for v in val)
+            continue
+        out[key] = [
+            Selector(css, etree.XPath(tr.css_to_xpath(css, prefix="descendant-or-self::")))
+            for css in val
+        ]
+    return out
+
+
+# ---------------------------------------------------------------------------- URL parsing
+
+_PATH_FORM = re.compile(
+    r"^/(?P<sname>[A-Za-z][\w\-]*)/(?P<sid>\d+)/(?P<pageid>\d+)(?:/(?P<catid>\d+))?"
+    r"(?:/(?P<id>\d+))?(?:/[^/]*)*?\.aspx$",
+    re.I,
+)
+
+
+def _int(v) -> int | None:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_vnportal_url(url: str | None) -> dict | None:
+    """``{sname, sid, pageid, catid, article_id}`` from a vnPortal URL, or None.
+
+    Accepts ``/Default.aspx?sname=…&sid=…&pageid=…&catid=…&id=…``, the same on
+    ``/mDefault.aspx`` and the path form ``/sname/sid/pageid/catid/id/Cat-Slug/Title.aspx``.
+    """
+    if not url or not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    path = parts.path or "/"
+    if re.search(r"/m?default\.aspx$", path, re.I):
+        q = {k.lower(): v[0] for k, v in parse_qs(parts.query).items() if v}
+        if not q.get("sname"):
+            return None
+        return {
+            "sname": q["sname"], "sid": _int(q.get("sid")), "pageid": _int(q.get("pageid")),
+            "catid": _int(q.get("catid")), "article_id": _int(q.get("id")),
+        }
+    m = _PATH_FORM.match(path)
+    if not m:
+        return None
+    return {
+        "sname": m["sname"], "sid": _int(m["sid"]), "pageid": _int(m["pageid"]),
+        "catid": _int(m["catid"]), "article_id": _int(m["id"]),
+    }
+
+
+# ------------------------------------------------------------------------------ text walk
+
+BLOCK = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol tr td th table tbody thead tfoot blockquote section "
+    "article figure figcaption center dd dt dl pre address aside header footer main form hr "
+    "caption nav".split()
+)
+SKIP = frozenset(
+    "script style noscript template input select button option textarea iframe object embed "
+    "video audio svg map head title meta link".split()
+)
+EMPH = frozenset(("strong", "b", "em", "i"))
+
+
+class Para:
+    __slots__ = ("text", "block", "emph", "plain", "img")
+
+    def __init__(self, text, block, emph=0, plain=0, img=None):
+        self.text, self.block, self.emph, self.plain, self.img = text, block, emph, plain, img
+
+    @property
+    def all_emph(self) -> bool:
+        return self.emph > 0 and self.plain == 0
+
+
+def blocks(root, skip=frozenset()) -> list[Para]:
+    """Paragraphs of ``root`` in document order; ``<img>`` become their own entries."""
+    out: list[Para] = []
+    st = {"parts": [], "block": root, "emph": 0, "plain": 0}
+
+    def flush():
+        if st["parts"]:
+            text = vn.clean("".join(st["parts"]))
+            if text:
+                out.append(Para(text, st["block"], st["emph"], st["plain"]))
+        st["parts"], st["emph"], st["plain"] = [], 0, 0
+
+    def add(s, em):
+        if s:
+            st["parts"].append(s)
+            n = len(s.strip())
+            if n:
+                st["emph" if em else "plain"] += n
+
+    def walk(el, em):
+        tag = el.tag
+        if not isinstance(tag, str):
+            return
+        tag = tag.lower()
+        if tag in SKIP or el in skip:
+            return
+        if tag == "br":
+            flush()
+            return
+        if tag == "img":
+            flush()
+            out.append(Para("", st["block"], img=el))
+            return
+        isblock = tag in BLOCK
+        em2 = em or tag in EMPH
+        if isblock:
+            flush()
+            prev = st["block"]
+            st["block"] = el
+        add(el.text, em2)
+        for ch in el:
+            walk(ch, em2)
+            add(ch.tail, em2)
+        if isblock:
+            flush()
+            st["block"] = prev
+
+    try:
+        walk(root, False)
+    except RecursionError:
+        pass
+    flush()
+    return out
+
+
+def lines_text(root, skip=frozenset()) -> str:
+    return "\n".join(p.text for p in blocks(root, skip) if p.text)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+_TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+@cache
+def _tokens(attr: str) -> frozenset:
+    return frozenset(t.lower() for t in _TOKEN.findall(attr)) | frozenset(
+        w.lower() for w in re.split(r"[\s_\-]+", attr) if w
+    )
+
+
+def _in(el, group: set) -> bool:
+    while el is not None:
+        if el in group:
+            return True
+        el = el.getparent()
+    return False
+
+
+def _inside(el, anc) -> bool:
+    while el is not None:
+        if el is anc:
+            return True
+        el = el.getparent()
+    return False
+
+
+def _first(xps, root, ok=lambda el: True, index=None):
+    idx = index if index is not None and index.root is root else None
+    for xp in xps:
+        try:
+            for el in xp(root, idx):
+                if ok(el):
+                    return el
+        except Exception:  # noqa: BLE001
+            continue
+    return None
+
+
+def _text(el) -> str:
+    if el is None:
+        return ""
+    try:
+        return vn.clean(el.text_content())
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _align(p: Para, stop) -> str:
+    el = p.block
+    for _ in range(4):
+        if el is None:
+            break
+        style = (el.get("style") or "").lower().replace(" ", "")
+        if "text-align:right" in style or (el.get("align") or "").lower() == "right":
+            return "right"
+        if "text-align:center" in style or (el.get("align") or "").lower() == "center" or el.tag == "center":
+            return "center"
+        cls = (el.get("class") or "").lower()
+        if "right" in cls:
+            return "right"
+        if "center" in cls or "caption" in cls:
+            return "center"
+        if el is stop:
+            break
+        el = el.getparent()
+    return ""
+
+
+def _abs(base: str, href: str | None) -> str | None:
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith(("javascript:", "data:", "#", "mailto:", "tel:")):
+        return None
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
+def _lca(els):
+    chains = []
+    for el in els:
+        chain = [el, *el.iterancestors()]
+        chains.append(chain[::-1])
+    if not chains:
+        return None
+    lca = None
+    for nodes in zip(*chains, strict=False):
+        if all(n is nodes[0] for n in nodes):
+            lca = nodes[0]
+        else:
+            break
+    return lca
+
+
+# ------------------------------------------------------------------------------- patterns
+
+_FILE_EXT = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|odt|ods|rtf|txt)(?:$|[?#])", re.I)
+_DOWNLOAD = re.compile(r"download|tai-?ve|getfile|DownloadFile", re.I)
+_SIGN_PREFIX = re.compile(
+    r"^(?:Tin(?:\s+và\s+ảnh|,\s*ảnh)?|Bài(?:\s+và\s+ảnh|,\s*ảnh)?|Ảnh|Tác giả|Người viết|"
+    r"Theo|Bài viết|Nhóm PV|Thực hiện)\s*:\s*", re.I,
+)
+_NOISE_LINE = re.compile(
+    r"^(?:TIN NỔI BẬT|SỐ LƯỢT TRUY CẬP|Bình Chọn|Cơ quan chủ quản|Ghi rõ nguồn|In bài viết|"
+    r"Gửi email|Quay lại|Về đầu trang|Bản in|Chia sẻ|Các tin khác|Tin liên quan)\b", re.I,
+)
+_ATTACH_LINE = re.compile(r"^(?:Tải về|File đính kèm|Tệp đính kèm|Đính kèm|Tải file|Download)\s*:?", re.I)
+_CONTACT_LABEL = re.compile(
+    r"(?:Cơ quan chủ quản|Cơ quan chịu trách nhiệm|Cơ quan quản lý|Địa chỉ|Điện thoại|Giấy phép|"
+    r"Trưởng ban biên tập|Chịu trách nhiệm|Ghi rõ nguồn|Email|Fax)\s*:?", re.I,
+)
+_COUNTER_LABEL = re.compile(
+    r"Đang online|Đang truy cập|Trực tuyến|Hôm nay|Trong tuần|Tuần này|Trong tháng|Tháng này|"
+    r"Tất cả|Tổng truy cập|Tổng số lượt|Tổng\s*:|Lượt truy cập|SỐ LƯỢT TRUY CẬP|Thống kê truy cập",
+    re.I,
+)
+_POSTBACK = re.compile(r"__doPostBack\(\s*['\"]([^'\"]*)['\"]\s*,\s*['\"]([^'\"]*)['\"]\s*\)")
+_PAGER_TEXT = re.compile(r"^(?:\d+|»|›|>|>>|«|‹|<|<<|\.\.\.|…|Trang sau|Trang trước|Tiếp|Sau|Trước|Next|Prev|Cuối|Đầu|Last|First)$", re.I)
+
+
+# ------------------------------------------------------------------------------ extractor
+
+def _empty(url: str) -> dict:
+    return {
+        "url": url, "kind": "other", "title": None, "lead": None, "body_text": None,
+        "published_at": None, "author": None, "category": None, "view_count": None,
+        "images": [], "attachments": [],
+        "contact": {"agency": None, "address": None, "phones": [], "fax": [], "emails": []},
+        "visitor_counter": None, "articles": [],
+        "body_html": None, "editor": None, "licence": None, "postbacks": [], "next_pages": [],
+        "sname": None, "article_id": None,
+    }
+
+
+def parse_html(text: str):
+    """lxml document for ``text`` or None (empty / unparsable)."""
+    if not text or not text.strip():
+        return None
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    text = text.replace("\x00", "")
+    try:
+        root = lhtml.document_fromstring(text)
+    except (etree.ParserError, ValueError, TypeError):
+        return None
+    etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
+    return root
+
+
+class _Page:
+    def __init__(self, root, url: str):
+        self.root, self.url, self.sel = root, url, selectors()
+        self.index = Index(root)
+        self.noise: set = set()
+        self._compute_noise()
+        self.noise_anc: set = set()
+        for el in self.noise:
+            self.noise_anc.update(el.iterancestors())
+
+    def ok(self, el) -> bool:
+        return not _in(el, self.noise)
+
+    def _compute_noise(self):
+        root, sel = self.root, self.sel
+        cand = []
+        for xp in sel["noise"]:
+            cand.extend(xp(root, self.index))
+        toks = sel["noise_tokens"]
+        for el in self.index.attrd:
+            attr = f"{el.get('class') or ''} {el.get('id') or ''}"
+            if _tokens(attr) & toks:
+                cand.append(el)
+        heads = sel["noise_headings"]
+        content = None
+        for t in root.xpath("//text()[string-length(.) < 80]"):
+            if len(t) < 5 or vn.clean(t).rstrip(":").upper() not in heads:
+                continue
+            el = t.getparent()
+            if el is None:
+                continue
+            if content is None:
+                content = [c for xp in sel["content"] for c in xp(root, self.index)]
+            cur = len(el.text_content())
+            for _ in range(4):
+                par = el.getparent()
+                if par is None or par.tag in ("body", "html", "form"):
+                    break
+                plen = len(par.text_content())
+                # a module is its heading plus a short list; stop before the column/page
+                if plen > 2500 or plen > max(600, 3 * cur) or any(_inside(c, par) for c in content):
+                    break
+                if par.xpath("boolean(.//p[string-length(normalize-space(.)) > 300])"):
+                    break
+                el, cur = par, plen
+            cand.append(el)
+        total = len(root.text_content()) or 1
+        cs = {el for el in cand if el.tag not in ("html", "body", "form")}
+        while True:  # a page-wide wrapper whose name happens to contain "menu" is not noise
+            top = [el for el in cs if not any(a in cs for a in el.iterancestors())]
+            bad = {el for el in top if total > 2000 and len(el.text_content()) > 0.6 * total}
+            if not bad:
+                break
+            cs -= bad
+        self.noise = cs
+
+    # -- list items
+    def list_items(self):
+        sel = self.sel
+        items, seen = [], set()
+        for xp in sel["list_item"]:
+            for li in xp(self.root, self.index):
+                if li in seen or not self.ok(li):
+                    continue
+                seen.add(li)
+                items.append(li)
+            if items:
+                break
+        out, urls = [], set()
+        for li in items:
+            a = _first(sel["list_item_title"], li, lambda e: e.tag == "a" and _abs(self.url, e.get("href")))
+            if a is None:
+                continue
+            u = _abs(self.url, a.get("href"))
+            if u in urls:
+                continue
+            title = _text(a) or vn.clean(a.get("title"))
+            if not title:
+                continue
+            d = _first(sel["list_item_date"], li)
+            published = vn.parse_date(_text(d)) if d is not None else None
+            if published is None:
+                published = vn.parse_date(_text(li).replace(title, " "))
+            urls.add(u)
+            out.append({"url": u, "title": title, "published_at": published})
+        return out
+
+    def heuristic_list(self):
+        """Links to vnPortal article URLs grouped under one parent: a list of unknown theme."""
+        groups: dict = {}
+        for a in self.root.iter("a"):
+            href = a.get("href")
+            u = _abs(self.url, href)
+            if not u:
+                continue
+            info = parse_vnportal_url(u)
+            if not info or info["article_id"] is None or not self.ok(a):
+                continue
+            title = _text(a) or vn.clean(a.get("title"))
+            if len(title) < 15:
+                continue
+            item = a
+            while item.getparent() is not None and item.tag not in ("li", "tr", "div", "p"):
+                item = item.getparent()
+            par = item.getparent()
+            if par is None:
+                continue
+            groups.setdefault(par, []).append((item, a, u, title))
+        best = max(groups.values(), key=len, default=[])
+        if len(best) < 3:
+            return []
+        out, urls = [], set()
+        for item, _a, u, title in best:
+            if u in urls:
+                continue
+            urls.add(u)
+            out.append({"url": u, "title": title,
+                        "published_at": vn.parse_date(_text(item).replace(title, " "))})
+        return out
+
+    # -- body
+    def body_by_selector(self, items):
+        def good(el):
+            if not self.ok(el) or el in self.noise_anc:
+                return False
+            if any(_inside(li_a, el) for li_a in items[:1]):
+                return False
+            txt = el.text_content()
+            return bool(txt.strip()) or el.find(".//img") is not None
+        return _first(self.sel["content"], self.root, good, self.index)
+
+    def body_by_density(self):
+        scores: dict = {}
+        for p in self.root.iter("p"):
+            t = vn.clean(p.text_content())
+            if len(t) < 25 or _CONTACT_LABEL.match(t) or _COUNTER_LABEL.match(t):
+                continue
+            links = sum(len(vn.clean(a.text_content())) for a in p.iter("a"))
+            s = len(t) - 2 * links
+            if s <= 0:
+                continue
+            par = p.getparent()
+            if par is None:
+                continue
+            scores[par] = scores.get(par, 0) + s
+            gp = par.getparent()
+            if gp is not None:
+                scores[gp] = scores.get(gp, 0) + s / 2
+        for el in self.root.xpath("//*[br]"):
+            if el.tag in ("p",):
+                continue
+            own = [el.text or ""] + [
+                (ch.tail or "") + (ch.text_content() if ch.tag in EMPH or ch.tag in ("span", "font", "a") else "")
+                for ch in el if ch.tag not in BLOCK
+            ]
+            t = vn.clean(" ".join(own))
+            if len(t) >= 80 and not _CONTACT_LABEL.match(t):
+                links = sum(len(vn.clean(a.text_content())) for a in el.iterchildren("a"))
+                scores[el] = scores.get(el, 0) + len(t) - 2 * links
+        for el, s in sorted(scores.items(), key=lambda kv: -kv[1]):
+            if s < 60:
+                break
+            if el.tag in ("html", "body", "form"):
+                continue
+            if self.ok(el) and el not in self.noise_anc:
+                return el
+        return None
+
+
+def _container_search(page: _Page, body, key: str, *, accept=None):
+    """Nearest ancestor of ``body`` holding a ``key`` selector match outside body/noise."""
+    anc = body
+    for _ in range(7):
+        anc = anc.getparent() if anc is not None else None
+        if anc is None:
+            break
+        for xp in page.sel[key]:
+            for el in xp(anc, None):
+                if _inside(el, body) or not page.ok(el):
+                    continue
+                if accept is None or accept(el):
+                    return el, anc
+    return None, None
+
+
+def extract_vnportal(text: str, url: str) -> dict:
+    out = _empty(url)
+    info = parse_vnportal_url(url)
+    if info:
+        out["sname"], out["article_id"] = info["sname"], info["article_id"]
+    root = parse_html(text)
+    if root is None:
+        return out
+    page = _Page(root, url)
+    sel = page.sel
+
+    items = page.list_items()
+    body = page.body_by_selector(items)
+    if body is None and not items:
+        body = page.body_by_density()
+    paras = blocks(body, page.noise) if body is not None else []
+    has_content = any(p.text or p.img is not None for p in paras)
+
+    heads = sel["noise_headings"]
+
+    def good_title(el):
+        t = _text(el)
+        return 8 <= len(t) <= 400 and t.upper().rstrip(":") not in heads and page.ok(el)
+
+    title_el = container = None
+    if body is not None and has_content:
+        title_el, container = _container_search(page, body, "title", accept=good_title)
+        if container is None:
+            c = _first(sel["container"], root, lambda e: _inside(body, e), page.index)
+            container = c if c is not None else body.getparent()
+        if container is None:
+            container = body
+
+    # ---------------------------------------------------------------- article fields
+    title = _text(title_el) or None
+    if has_content and title is None:
+        meta = root.xpath("//meta[@property='og:title']/@content")
+        title = vn.clean(meta[0]) if meta else (_text(root.find(".//title")) or None)
+
+    if has_content:
+        out["kind"] = "article"
+        _fill_article(page, out, body, container, paras, title)
+    elif items or (body is None and (items := page.heuristic_list())):
+        out["kind"] = "list"
+        out["articles"] = items
+        cat = _first(sel["category_title"], root, index=page.index)
+        out["title"] = _text(cat) or _text(root.find(".//title")) or None
+        out["postbacks"] = _postbacks(page)
+        out["next_pages"] = out["postbacks"]
+    else:
+        out["title"] = _text(root.find(".//title")) or None
+
+    if out["category"] is None:
+        out["category"] = _category(page, out, info)
+
+    _site_wide(page, out, body if out["kind"] == "article" else None)
+    return out
+
+
+def _fill_article(page: _Page, out: dict, body, container, paras: list[Para], title):
+    sel, root, url = page.sel, page.root, page.url
+    out["title"] = title
+
+    def outside_body(el):
+        return not _inside(el, body) and page.ok(el)
+
+    # lead
+    lead_el = _first(sel["lead"], container, outside_body)
+    lead = _text(lead_el) or None
+
+    # date: machine-readable meta first, then the date element, then labelled text
+    published = None
+    for xp in sel["date_meta"]:
+        for el in xp(root, page.index):
+            published = vn.parse_iso(el.get("content") or el.get("datetime") or _text(el))
+            if published:
+                break
+        if published:
+            break
+    if not published:
+        d = _first(sel["date"], container, lambda e: outside_body(e) and vn.parse_date(_text(e)))
+        if d is not None:
+            published = vn.parse_date(_text(d))
+    ctext = lines_text(container, page.noise | {body})
+    if not published:
+        for line in ctext.splitlines():
+            if title and line == title:
+                continue
+            if len(line) <= 120 and (v := vn.parse_date(line)):
+                published = v
+                break
+
+    # view count: near the title (container), never the site counter
+    view = vn.parse_view_count(ctext)
+    if view is None:
+        view = vn.parse_view_count("\n".join(p.text for p in paras))
+
+    # author element
+    author_el = _first(sel["author"], container, page.ok)
+    author = _text(author_el) or None
+
+    # walk the body paragraphs
+    images: list[dict] = []
+    texts: list[Para] = []
+    last_img_idx = -10
+    for p in paras:
+        if p.img is not None:
+            src = p.img.get("data-src") or p.img.get("src")
+            u = _abs(url, src)
+            par_a = p.img.getparent()
+            if u and not (par_a is not None and par_a.tag == "a" and _FILE_EXT.search(par_a.get("href") or "")):
+                images.append({"url": u, "caption": None})
+                last_img_idx = len(texts)
+            continue
+        t = p.text
+        if (
+            images and images[-1]["caption"] is None and last_img_idx == len(texts)
+            and len(t) <= 300
+            and (p.block.tag == "figcaption" or p.all_emph or _align(p, body) == "center"
+                 or (p.block.tag in ("td", "th", "caption")))
+        ):
+            images[-1]["caption"] = t
+            continue
+        texts.append(p)
+
+    # attachments: links to files in the body / container
+    attachments, seen = [], set()
+    for a in container.iter("a"):
+        href = a.get("href") or ""
+        u = _abs(url, href)
+        if not u or not page.ok(a) or u in seen:
+            continue
+        if _FILE_EXT.search(urlsplit(u).path) or _DOWNLOAD.search(href):
+            seen.add(u)
+            name = _text(a) or vn.clean(a.get("title")) or urlsplit(u).path.rsplit("/", 1)[-1]
+            attachments.append({"url": u, "name": name})
+    att_names = {a["name"] for a in attachments}
+
+    # drop lines that belong elsewhere
+    kept: list[Para] = []
+    for p in texts:
+        t = p.text
+        if title and t == title:
+            continue
+        if lead and (t == lead or (len(t) > 40 and lead.startswith(t))):
+            continue
+        if vn.VIEW_LINE.match(t) or _NOISE_LINE.match(t):
+            continue
+        if _ATTACH_LINE.match(t) and any(n in t for n in att_names):
+            continue
+        if t in att_names:
+            continue
+        if len(t) <= 40 and vn.parse_date(t) and re.match(r"^[(\[]?(?:Ngày|Cập nhật|Đăng|Thứ|\d)", t, re.I):
+            if not published:
+                published = vn.parse_date(t)
+            continue
+        kept.append(p)
+
+    # lead fallback: a long all-bold first paragraph
+    if lead is None and kept and kept[0].all_emph and len(kept[0].text) >= 60 and len(kept) > 1:
+        lead = kept.pop(0).text
+
+    # signature
+    if kept:
+        last = kept[-1]
+        t = last.text
+        words = len(t.split())
+        if author and (t == author or t.endswith(author)):
+            kept.pop()
+        elif author is None and len(t) <= 80 and words <= 12 and len(kept) > 1 and not t.endswith(("./.", ":")):
+            align = _align(last, body)
+            pref = _SIGN_PREFIX.match(t)
+            looks_name = (
+                not re.search(r"[.;!?]\s*$", t) or pref is not None
+            ) and sum(w[:1].isupper() for w in t.split()) >= max(1, words // 2)
+            if pref or align == "right" or (last.all_emph and looks_name) or (len(t) <= 40 and looks_name and words <= 6):
+                author = vn.clean(t[pref.end():]) if pref and t[pref.end():].strip() else t
+                author = author.rstrip(".") or None
+                kept.pop()
+
+    out["lead"] = lead
+    out["body_text"] = "\n\n".join(p.text for p in kept) or None
+    out["published_at"] = published
+    out["author"] = author
+    out["view_count"] = view
+    out["images"] = images
+    out["attachments"] = attachments
+    out["body_html"] = _clean_html(body, url, page.noise)
+
+
+def _clean_html(body, url: str, noise: set) -> str | None:
+    try:
+        el = copy.deepcopy(body)
+        # drop noise modules inside (matched by position in the copy)
+        orig = list(body.iter())
+        dup = list(el.iter())
+        for o, d in zip(orig, dup, strict=False):
+            if o in noise and d.getparent() is not None:
+                d.getparent().remove(d)
+        for e in list(el.iter()):
+            if not isinstance(e.tag, str):
+                if e.getparent() is not None:
+                    e.getparent().remove(e)
+                continue
+            if e.tag in ("script", "style", "iframe", "object", "embed", "form", "input", "button"):
+                if e.getparent() is not None:
+                    e.drop_tree()
+                continue
+            for k in list(e.attrib):
+                kl = k.lower()
+                v = (e.get(k) or "").strip().lower()
+                if kl.startswith("on") or v.startswith("javascript:"):
+                    del e.attrib[k]
+        el.make_links_absolute(url, resolve_base_href=False, handle_failures="ignore")
+        return lhtml.tostring(el, encoding="unicode").strip()
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _category(page: _Page, out: dict, info: dict | None) -> str | None:
+    root, sel = page.root, page.sel
+    bc = _first(sel["breadcrumb"], root, index=page.index)
+    if bc is not None:
+        names = [_text(a) for a in bc.iter("a")]
+        names = [n for n in names if n]
+        if not names:
+            names = [vn.clean(x) for x in re.split(r"[>»/›]", _text(bc))]
+        names = [n for n in names if n and n.lower() not in ("trang chủ", "home", "trang chu")]
+        if names and out.get("title") and names[-1] == out["title"] and len(names) > 1:
+            names.pop()
+        if names:
+            return names[-1]
+    if out["kind"] == "list" and out.get("title"):
+        cat = _first(sel["category_title"], root, index=page.index)
+        if cat is not None:
+            return _text(cat) or None
+    if info and info.get("catid") is not None:
+        for a in root.iter("a"):
+            u = _abs(page.url, a.get("href"))
+            i2 = parse_vnportal_url(u) if u else None
+            if i2 and i2["catid"] == info["catid"] and i2["article_id"] is None:
+                t = _text(a)
+                if t:
+                    return t
+    return None
+
+
+def _postbacks(page: _Page) -> list[dict]:
+    out, seen = [], set()
+    current = None
+    for el in page.root.xpath(
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' CurrentPage ') or "
+        "contains(@class, 'current') or contains(@class, 'active')]"
+    ):
+        t = _text(el)
+        if t.isdigit():
+            current = t
+            break
+    for a in page.root.xpath("//a[contains(@href, '__doPostBack')]"):
+        m = _POSTBACK.search(a.get("href") or "")
+        if not m:
+            continue
+        target, arg = m.group(1), m.group(2)
+        txt = _text(a)
+        if not (re.match(r"Page\$", arg) or _PAGER_TEXT.match(txt) or re.search(r"(?i)pag", target)):
+            continue
+        cls = f"{a.get('class') or ''} {(a.getparent().get('class') if a.getparent() is not None else '') or ''}".lower()
+        if any(k in cls for k in ("current", "active", "selected", "disabled")):
+            continue
+        if current and (txt == current or arg == f"Page${current}"):
+            continue
+        key = (target, arg)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"target": target, "argument": arg})
+    return out
+
+
+def _site_wide(page: _Page, out: dict, body) -> None:
+    root, sel = page.root, page.sel
+    skip = frozenset({body}) if body is not None else frozenset()
+    # contact: footer elements first, then the smallest element around the labels
+    footers = []
+    for xp in sel["footer"]:
+        for el in xp(root, page.index):
+            if any(_inside(el, f) for f in footers) or (body is not None and _inside(el, body)):
+                continue
+            footers = [f for f in footers if not _inside(f, el)] + [el]
+    ftext = "\n".join(lines_text(f) for f in footers)
+    contact = vn.parse_contact(ftext)
+    if not (contact["agency"] or contact["address"] or contact["phones"] or contact["emails"]):
+        hits = []
+        for t in root.xpath("//text()[contains(., ':')]"):
+            if _CONTACT_LABEL.search(t):
+                el = t.getparent()
+                if el is not None and not (body is not None and _inside(el, body)):
+                    hits.append(el)
+        if hits:
+            region = _lca(hits[:12])
+            if region is not None:
+                c2 = vn.parse_contact(lines_text(region, skip))
+                for k, v in c2.items():
+                    if v and not contact.get(k):
+                        contact[k] = v
+    out["contact"] = {k: contact[k] for k in ("agency", "address", "phones", "fax", "emails")}
+    out["editor"], out["licence"] = contact["editor"], contact["licence"]
+
+    # visitor counter
+    counter = None
+    for xp in sel["counter"]:
+        for el in xp(root, page.index):
+            counter = vn.parse_counter(lines_text(el))
+            if counter:
+                break
+        if counter:
+            break
+    if counter is None:
+        hits = []
+        for t in root.xpath("//text()"):
+            if _COUNTER_LABEL.search(t):
+                el = t.getparent()
+                if el is not None and not (body is not None and _inside(el, body)):
+                    hits.append(el)
+        if hits:
+            region = _lca(hits[:12])
+            if region is not None:
+                txt = lines_text(region, skip)
+                strong = re.search(r"(?i)truy cập|online|thống kê", txt) is not None
+                counter = vn.parse_counter(txt, min_fields=1 if strong else 2)
+    out["visitor_counter"] = counter
