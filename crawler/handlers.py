@@ -41,5 +41,12 @@ class ReplicaDownloadHandler(HTTP11DownloadHandler):
             path += "?" + parts.query
         routed = request.replace(url=self.replica + path)
         routed.headers[b"Host"] = parts.netloc.encode("ascii")
-        response = await super().download_request(routed)
+        try:
+            response = await super().download_request(routed)
+        finally:
+            # The handler records timings on the request it sent (a copy); AutoThrottle
+            # reads them from the original.
+            for key in ("download_latency",):
+                if key in routed.meta:
+                    request.meta[key] = routed.meta[key]
         return response.replace(url=request.url)

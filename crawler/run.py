@@ -104,7 +104,7 @@ def run_crawl(
     if replica:
         check_replica(replica)
     settings = build_settings(db_path, replica, progress, **(settings_overrides or {}))
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers = []
     by_platform: dict[str, list[Site]] = {}
     for s in sites:

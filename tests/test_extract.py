@@ -62,7 +62,7 @@ def test_seed_values(seed):
     assert seed["lead"] == data["lead"]
     assert seed["view_count"] == 203
     assert seed["author"] == "YV - Phòng NV"
-    assert seed["published_at"] == "2023-07-18T00:00:00+07:00"
+    assert seed["published_at"] == "2023-07-18T08:30:00+07:00"
     assert seed["category"] == "Tin tức - Sự kiện"
     assert seed["images"] == [{
         "url": "https://chauthanh.soctrang.gov.vn/Upload/1308/2023/07/hd-tthc-ho-dac-kien.jpg",

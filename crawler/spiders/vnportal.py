@@ -12,11 +12,13 @@ Navigation only; what a page holds comes from ``crawler.extract``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlencode, urljoin
 
 import scrapy
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.http import FormRequest, Request, Response
 
 from crawler.extract import extract_full, parse_vnportal_url
@@ -27,7 +29,7 @@ KEEP_HEADERS = ("content-type", "last-modified", "etag", "content-encoding", "lo
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def canonical_article_url(site: Site, ids: dict) -> str:
@@ -137,8 +139,10 @@ class VnPortalSpider(scrapy.Spider):
                     list_url = _list_url(site, ids)
                     yield self._request(list_url, self.parse_list, site_id=site.id, catid=key)
 
-    def parse_list(self, response: Response, site_id: str, catid: str):
+    def parse_list(self, response: Response, site_id: str, catid: str, page_arg: str = "Page$1"):
         site = get_site(site_id)
+        # The page we are on is not to be posted back for again (page 1 came by GET).
+        self.postbacks_seen.add((site.id, catid, page_arg))
         data = extract_full(response.body, response.url, _headers(response))
         yield page_item(response)
         snap = self._snapshot(site, data)
@@ -154,14 +158,14 @@ class VnPortalSpider(scrapy.Spider):
             if key in self.postbacks_seen:
                 continue
             self.postbacks_seen.add(key)
-            yield FormRequest.from_response(
+            yield _postback(
                 response,
                 formname="aspnetForm",
                 formdata={"__EVENTTARGET": pb["target"], "__EVENTARGUMENT": pb["argument"]},
                 dont_click=True,
                 callback=self.parse_list,
                 errback=self._error,
-                cb_kwargs={"site_id": site.id, "catid": catid},
+                cb_kwargs={"site_id": site.id, "catid": catid, "page_arg": pb["argument"]},
             )
 
     def _follow_article(self, url: str, ids: dict):
@@ -189,6 +193,15 @@ class VnPortalSpider(scrapy.Spider):
             data=data,
             page=page_item(response),
         )
+
+
+def _postback(response: Response, **kwargs) -> FormRequest:
+    """``FormRequest.from_response`` for an ASP.NET ``__doPostBack`` (it copies ``__VIEWSTATE``
+    and the other hidden fields).  Scrapy 2.19 deprecates it in favour of the separate
+    form2request package; it still works, so the warning is silenced here until we switch."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScrapyDeprecationWarning)
+        return FormRequest.from_response(response, **kwargs)
 
 
 def _headers(response: Response) -> dict[str, str]:

@@ -39,7 +39,7 @@ def cli(sites, db, replica, refresh, progress, overrides):
         govnews crawl chauthanh --replica http://127.0.0.1:8088 --db govnews.db
     """
     from archive.db import open_db, resolve_db_path
-    from crawler.run import CrawlSetupError, resolve_sites, run_crawl
+    from crawler.run import CrawlSetupError, check_replica, resolve_sites, run_crawl
 
     path = resolve_db_path(db)
     settings = {}
@@ -50,6 +50,8 @@ def cli(sites, db, replica, refresh, progress, overrides):
         settings[name.strip()] = value
     try:
         resolve_sites(sites)
+        if replica:
+            check_replica(replica)
     except CrawlSetupError as e:
         raise UserError(str(e)) from None
     open_db(path).conn.close()  # validates the path and creates/migrates the schema
