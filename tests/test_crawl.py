@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,78 @@ def test_scrapy_crawl_from_repo_root(replica, tmp_path):
     )
     assert res.returncode == 0, res.stderr[-2000:]
     assert q(db, "select count(*) from articles")[0][0] == 73
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "chi so papi",
+        "chỉ số PAPI",
+        unicodedata.normalize("NFD", "chỉ số PAPI"),
+        "CHỈ SỐ PAPI",
+    ],
+)
+def test_search_finds_seed_article_first_on_crawled_archive(crawled, query):
+    db, _, _ = crawled
+    res = govnews("search", query, "--db", str(db), "--format", "json")
+    assert res.returncode == 0, res.stderr
+    hits = json.loads(res.stdout)
+    assert hits[0]["title"] == SEED_TITLE
+    assert hits[0]["view_count"] == 203
+    assert hits[0]["site"] == "chauthanh"
+    assert {"url", "title", "site", "published_at", "view_count", "snippet"} <= set(hits[0])
+
+
+def test_search_bad_query_is_one_line(crawled):
+    db, _, _ = crawled
+    res = govnews("search", '"unbalanced', "--db", str(db))
+    assert res.returncode != 0
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in res.stderr
+
+
+def test_extract_command_on_replica_seed_page(replica, tmp_path):
+    import urllib.request
+
+    url = ("https://chauthanh.soctrang.gov.vn/Default.aspx?sname=huyenchauthanh&sid=1308"
+           "&pageid=369&catid=1001&id=397719")
+    req = urllib.request.Request(replica.url + url.split("gov.vn", 1)[1],
+                                 headers={"Host": "chauthanh.soctrang.gov.vn"})
+    page = tmp_path / "seed.html"
+    page.write_bytes(urllib.request.urlopen(req).read())
+    res = govnews("extract", str(page), "--url", url)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["title"] == SEED_TITLE
+    assert data["view_count"] == 203
+    assert data["author"] == "YV - Phòng NV"
+    assert data["images"][0]["caption"] == (
+        "Hướng dẫn người dân thực hiện TTHC của đơn vị xã Hồ Đắc Kiện")
+    assert data["contact"]["phones"] == ["+842993834570", "+842993834566"]
+    assert data["contact"]["fax"] == ["+842993834670"]
+    assert data["contact"]["emails"] == ["vpubndchauthanh@gmail.com"]
+    assert data["visitor_counter"] == {
+        "online": 47, "today": 272, "week": 272, "month": 48536, "total": 2276668}
+
+
+def test_demo_command(tmp_path):
+    db = tmp_path / "demo.db"
+    res = govnews("demo", "--db", str(db))
+    assert res.returncode == 0, res.stderr
+    assert q(db, "select count(*) from articles where site='chauthanh'")[0][0] >= 61
+    assert q(db, "select title, view_count from articles where article_id='397719'")[0] == (
+        SEED_TITLE, 203)
+    assert 'govnews search "chi so papi"' in res.stdout
+    assert SEED_TITLE in res.stdout
+
+
+def test_sites_list_json():
+    res = govnews("sites", "list", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    sites = {s["id"]: s for s in json.loads(res.stdout)}
+    for sid in ["chauthanh", "kesach", "longphu", "culaodung", "mytu", "myxuyen", "thanhtri",
+                "trande", "nganam", "vinhchau", "tpsoctrang", "soctrang"]:
+        assert sites[sid]["platform"] == "vnportal"
+    assert sites["chauthanh"]["sname"] == "huyenchauthanh"
+    assert sites["chauthanh"]["sid"] == "1308"
+    assert sites["chauthanh"]["province_after"] == "Cần Thơ"
