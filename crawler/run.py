@@ -35,6 +35,7 @@ class CrawlSummary:
     updated_articles: int = 0
     unchanged_articles: int = 0
     errors: int = 0
+    elapsed_seconds: float = 0.0
     finish_reasons: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -126,5 +127,6 @@ def run_crawl(
         summary.updated_articles += result.get("updated_articles", 0)
         summary.unchanged_articles += result.get("unchanged_articles", 0)
         summary.errors += stats.get("govnews/errors", 0)
+        summary.elapsed_seconds += stats.get("elapsed_time_seconds", 0.0)
         summary.finish_reasons.append(stats.get("finish_reason", "unknown"))
     return summary

@@ -49,4 +49,5 @@ def cli(db, progress):
         click.echo(f'\n$ govnews search "{q}"   ({len(hits)} shown)')
         for h in hits:
             views = h.get("view_count")
-            click.echo(f"  {h['published_at'] or '':25.10} {views if views is not None else '-':>6}  {h['title']}")
+            shown = views if views is not None else "-"
+            click.echo(f"  {(h['published_at'] or '')[:10]:10}  {shown:>6} views  {h['title']}")
