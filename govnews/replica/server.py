@@ -32,7 +32,7 @@ from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from govnews.replica import render
+from govnews.replica import admin, render
 from govnews.replica.content import PAGE_SIZE, SiteContent, build_site_content
 from govnews.replica.render import Article, Category, SiteInfo
 from govnews.replica.sites import site_for_host
@@ -287,6 +287,7 @@ class Replica:
         self.articles = articles
         self._portals: dict[str, Portal] = {}
         self._lock = threading.Lock()
+        self.admin = admin.AdminState()  # run-time redirect / refuse overrides (issue 6)
 
     def portal(self, info: SiteInfo) -> Portal:
         with self._lock:
@@ -299,6 +300,9 @@ class Replica:
     def handle(self, method: str, host: str, target: str, form: dict | None = None) -> Response:
         info = site_for_host(host)
         portal = self.portal(info)
+        overridden = admin.intercept(self, info, target)  # living replica: redirect / refuse
+        if overridden is not None:
+            return overridden
         if portal.content.down:
             return Response(503, "text/html; charset=utf-8",
                             b"<html><body><h1>Service Unavailable</h1></body></html>", "down")
@@ -407,6 +411,12 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         host = self.headers.get("Host", "")
         form = None
+        if method == "POST" and admin.is_admin_request(host, self.path):  # living replica
+            length = _int(self.headers.get("Content-Length")) or 0
+            resp = admin.handle_admin(owner.replica, self.path, self.rfile.read(length))
+            owner._log(method, host, self.path, resp.status, resp.kind)
+            self._send(resp, method)
+            return
         if method == "POST":
             length = _int(self.headers.get("Content-Length")) or 0
             raw = self.rfile.read(length) if length > 0 else b""
@@ -418,6 +428,12 @@ class _Handler(BaseHTTPRequestHandler):
             owner._errors.append(repr(e))
             resp = _html(500, render.aspnet_error("Runtime Error", str(e)), "error")
         owner._log(method, host, self.path, resp.status, resp.kind)
+        if resp.kind == "refused":  # living replica: a dead host, the connection just closes
+            self.close_connection = True
+            return
+        self._send(resp, method)
+
+    def _send(self, resp: Response, method: str) -> None:
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(resp.body)))
