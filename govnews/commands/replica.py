@@ -26,7 +26,15 @@ def cli() -> None:
               help="Port to listen on (0: any free port).")
 @click.option("--articles", type=click.IntRange(min=1), default=None,
               help="Articles in total on the Châu Thành site, seed included (default 73).")
-def serve(host: str, port: int, articles: int | None) -> None:
+@click.option("--faults", "faults_spec", metavar="SPEC", default=None,
+              help="Inject failures: 'all' or kind[:rate][#times][@glob],… "
+                   "(see govnews/replica/faults.py), e.g. 503:0.2,slow:0.05,win1258@*id=39*.")
+@click.option("--fault-seed", type=int, default=0, show_default=True,
+              help="Seed of the deterministic choice of faulty requests.")
+@click.option("--fault-slow", type=click.FloatRange(min=0), default=35.0, show_default=True,
+              help="Seconds a 'slow' response waits (more than the crawler's download timeout).")
+def serve(host: str, port: int, articles: int | None, faults_spec: str | None = None,
+          fault_seed: int = 0, fault_slow: float = 35.0) -> None:
     """Serve the replica portals until Ctrl-C (or SIGTERM).
 
     Any Host header is answered with the Châu Thành (Sóc Trăng) vnPortal site; absolute links
@@ -36,14 +44,21 @@ def serve(host: str, port: int, articles: int | None) -> None:
     Example:
         govnews replica serve                      # http://127.0.0.1:8088, 73 articles
         govnews replica serve --port 0 --articles 5000
+        govnews replica serve --faults all --fault-seed 7     # flaky, badly encoded portal
     """
     from govnews.replica.server import serve_forever
+
+    faults = None
+    if faults_spec:
+        from govnews.replica.faults import FaultInjector
+
+        faults = FaultInjector(faults_spec, seed=fault_seed, slow_seconds=fault_slow)
 
     def ready(server) -> None:
         click.echo(f"Replica portals on {server.url} (Ctrl-C to stop)")
 
     try:
-        serve_forever(host, port, articles, on_ready=ready)
+        serve_forever(host, port, articles, on_ready=ready, faults=faults)
     except OSError as e:
         if e.errno == errno.EADDRINUSE:
             raise UserError(f"cannot listen on {host}:{port}: address already in use") from None

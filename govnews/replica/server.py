@@ -427,9 +427,14 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as e:  # noqa: BLE001 - a server error page, never a traceback
             owner._errors.append(repr(e))
             resp = _html(500, render.aspnet_error("Runtime Error", str(e)), "error")
-        owner._log(method, host, self.path, resp.status, resp.kind)
+        faults = owner.faults  # govnews.replica.faults.FaultInjector or None
+        if faults is not None:
+            resp = faults.apply(method, host, self.path, form, resp)
+        owner._log(method, host, self.path, resp.status, resp.kind, getattr(resp, "fault", None))
         if resp.kind == "refused":  # living replica: a dead host, the connection just closes
             self.close_connection = True
+            return
+        if faults is not None and faults.send(self, method, resp):
             return
         self._send(resp, method)
 
@@ -480,10 +485,12 @@ class ReplicaServer:
     ...     urllib.request.urlopen(srv.url + "/robots.txt")
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: int | None = None):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, articles: int | None = None,
+                 faults=None):
         self.host = host
         self.port = port
         self.replica = Replica(articles)
+        self.faults = faults  # a govnews.replica.faults.FaultInjector: inject failures
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._log_lock = threading.Lock()
@@ -555,9 +562,10 @@ class ReplicaServer:
         with self._log_lock:
             (self._conns.add if add else self._conns.discard)(conn)
 
-    def _log(self, method: str, host: str, path: str, status: int, kind: str) -> None:
+    def _log(self, method: str, host: str, path: str, status: int, kind: str,
+             fault: str | None = None) -> None:
         entry = {"method": method, "host": host, "path": path, "status": status,
-                 "kind": kind, "time": time.time()}
+                 "kind": kind, "time": time.time(), "fault": fault}
         with self._log_lock:
             self._log_entries.append(entry)
 
@@ -577,12 +585,12 @@ class ReplicaServer:
 
 
 def serve_forever(host: str = "127.0.0.1", port: int = 8088, articles: int | None = None,
-                  on_ready=None) -> None:
+                  on_ready=None, faults=None) -> None:
     """Serve until Ctrl-C or SIGTERM, then stop cleanly.  ``on_ready(server)`` runs once listening."""
     import signal
 
     stop = threading.Event()
-    server = ReplicaServer(host, port, articles).start()
+    server = ReplicaServer(host, port, articles, faults=faults).start()
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
