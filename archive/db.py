@@ -198,8 +198,17 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m002_history(db: sqlite_utils.Database) -> None:
+    """History, never overwrite: article versions, removals, list membership, contact validity,
+    re-extraction runs, researcher views.  Existing rows become version 1 / the first contact
+    period, so an archive of schema 1 loses nothing (see ``archive/history.py``)."""
+    from archive.history import m002_history
+
+    m002_history(db.conn)
+
+
 #: Applied in order; migration i (1-based) brings ``user_version`` to i.  Append, never edit.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_initial]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_initial, _m002_history]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

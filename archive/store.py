@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from archive import failures
 from archive.db import now_iso, open_db, sync_sites
 from archive.fold import fold
+from archive.history import CONTACT_FIELDS, write_contact
 
 __all__ = ["ArchiveWriter", "ArchiveWriteError", "body_hash", "content_hash", "KEPT_HEADERS"]
 
@@ -283,6 +285,71 @@ class ArchiveWriter:
         )
         self._queue.put(("snapshot", row, None))
 
+    def put_removal(
+        self,
+        *,
+        crawl_id: int | None,
+        site: str,
+        article_id: str | int,
+        reason: str,
+        observed_at: str | datetime | None = None,
+    ) -> None:
+        """Queue evidence that an archived article is gone (e.g. ``"HTTP 404"``).  Marks it
+        removed (first time only; content kept); unknown articles are ignored."""
+        self._check()
+        row = (crawl_id, str(site), str(article_id), str(reason), _utc_iso(observed_at))
+        self._queue.put(("removal", row, None))
+
+    def put_list_walk(
+        self,
+        *,
+        crawl_id: int | None,
+        site: str,
+        catid: str | int,
+        article_ids: Iterable[str | int],
+        pages: int,
+        complete: bool,
+        observed_at: str | datetime | None = None,
+    ) -> None:
+        """Queue the article ids listed by one category's list pages in this crawl.
+        ``complete`` means every list page was read successfully: only then can an article
+        missing from the list be marked removed (by :meth:`finish_crawl`)."""
+        self._check()
+        row = {
+            "crawl_id": crawl_id,
+            "site": str(site),
+            "catid": str(catid),
+            "ids": sorted({str(i) for i in article_ids}),
+            "pages": int(pages),
+            "complete": bool(complete),
+            "at": _utc_iso(observed_at),
+        }
+        self._queue.put(("listwalk", row, None))
+
+    def put_failure(self, *, crawl_id: int | None, url: str, site: str | None,
+                    article_id: str | None, kind: str, reason: str | None,
+                    attempts: int = 1) -> None:
+        """Queue a request the crawler gave up on (see ``archive/failures.py``)."""
+        self._check()
+        row = dict(url=str(url), site=site, article_id=None if article_id is None else str(article_id),
+                   kind=str(kind), reason=reason, attempts=int(attempts), crawl_id=crawl_id,
+                   seen_at=now_iso())
+        self._queue.put(("sql", lambda conn: failures.record(conn, **row), None))
+
+    def resolve_failure(self, url: str) -> None:
+        """Queue: the request ``url`` succeeded, its open failure (if any) is resolved."""
+        self._check()
+        when = now_iso()
+        self._queue.put(("sql", lambda conn: failures.resolve_url(conn, str(url), when), None))
+
+    def unresolved_failures(self, site: str) -> list[dict]:
+        """Open failures of ``site`` (articles archived since are resolved first)."""
+        return self._call(failures.unresolved, self._conn, site)
+
+    def failure_summary(self, crawl_id: int) -> dict[str, int]:
+        """Open failures recorded by ``crawl_id``, per kind."""
+        return self._call(failures.summary, self._conn, crawl_id)
+
     def flush(self) -> None:
         """Block until everything queued so far is committed."""
         self._call(lambda: None)
@@ -417,6 +484,12 @@ class ArchiveWriter:
                     self._write_article(payload, delta, seen)
                 elif kind == "snapshot":
                     self._write_snapshot(payload)
+                elif kind == "sql":  # a function of the connection, e.g. archive.failures
+                    payload(conn)
+                elif kind == "removal":
+                    self._write_removal(payload)
+                elif kind == "listwalk":
+                    self._write_list_walk(payload)
             conn.execute("COMMIT")
         except BaseException as e:  # noqa: BLE001 - surfaced to the caller by _check()
             try:
@@ -463,7 +536,8 @@ class ArchiveWriter:
         conn = self._conn
         crawl_id = a["crawl_id"]
         existing = conn.execute(
-            "SELECT id, content_hash, last_crawl_id FROM articles WHERE site = ? AND article_id = ?",
+            "SELECT id, content_hash, last_crawl_id, version, removed_at FROM articles "
+            "WHERE site = ? AND article_id = ?",
             (a["site"], a["article_id"]),
         ).fetchone()
         params = dict(a, id=None)
@@ -471,19 +545,30 @@ class ArchiveWriter:
             cur = conn.execute(
                 "INSERT INTO articles (site, article_id, url, title, lead, body_text, body_html, "
                 "published_at, author, category, view_count, images, attachments, content_hash, "
-                "raw_hash, first_seen_at, last_fetched_at, first_crawl_id, last_crawl_id) "
+                "raw_hash, first_seen_at, last_fetched_at, first_crawl_id, last_crawl_id, "
+                "version) "
                 "VALUES (:site, :article_id, :url, :title, :lead, :body_text, :body_html, "
                 ":published_at, :author, :category, :view_count, :images, :attachments, "
-                ":content_hash, :raw_hash, :fetched_at, :fetched_at, :crawl_id, :crawl_id)",
+                ":content_hash, :raw_hash, :fetched_at, :fetched_at, :crawl_id, :crawl_id, 1)",
                 params,
             )
             rowid = cur.lastrowid
+            self._write_version(rowid, 1, a)
             self._write_fts(rowid, a, replace=False)
             self._bump(delta, crawl_id, "new_articles")
         else:
-            rowid, old_hash, last_crawl = existing
+            rowid, old_hash, last_crawl, version, removed_at = existing
             params["id"] = rowid
+            if removed_at is not None:
+                self._write_event(rowid, crawl_id, a["fetched_at"], "restored", "fetched again")
+                conn.execute(
+                    "UPDATE articles SET removed_at = NULL, removed_reason = NULL WHERE id = ?",
+                    (rowid,),
+                )
             if old_hash != a["content_hash"]:
+                version = (version or 0) + 1
+                self._write_version(rowid, version, a)
+                conn.execute("UPDATE articles SET version = ? WHERE id = ?", (version, rowid))
                 conn.execute(
                     "UPDATE articles SET url = :url, title = :title, lead = :lead, "
                     "body_text = :body_text, body_html = :body_html, "
@@ -502,6 +587,11 @@ class ArchiveWriter:
                     "last_fetched_at = ?, last_crawl_id = COALESCE(?, last_crawl_id) "
                     "WHERE id = ?",
                     (a["view_count"], a["fetched_at"], crawl_id, rowid),
+                )
+                conn.execute(
+                    "UPDATE article_versions SET last_seen_at = ?, "
+                    "last_crawl_id = COALESCE(?, last_crawl_id) WHERE article = ? AND version = ?",
+                    (a["fetched_at"], crawl_id, rowid, version),
                 )
                 already = crawl_id is not None and (
                     last_crawl == crawl_id
@@ -532,6 +622,81 @@ class ArchiveWriter:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             row,
         )
+        contact = dict(zip(CONTACT_FIELDS, row[3:10], strict=True))
+        if any(v not in (None, "", "[]") for v in contact.values()):
+            write_contact(self._conn, row[0], row[1], row[2], contact)
+
+    def _write_version(self, rowid: int, version: int, a: dict) -> None:
+        self._conn.execute(
+            "INSERT OR IGNORE INTO article_versions (article, version, content_hash, title, lead, "
+            "body_text, published_at, author, category, images, attachments, raw_hash, "
+            "first_seen_at, last_seen_at, first_crawl_id, last_crawl_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rowid, version, a["content_hash"], a["title"], a["lead"], a["body_text"],
+             a["published_at"], a["author"], a["category"], a["images"], a["attachments"],
+             a["raw_hash"], a["fetched_at"], a["fetched_at"], a["crawl_id"], a["crawl_id"]),
+        )
+
+    def _write_event(
+        self, rowid: int, crawl_id: int | None, at: str, event: str, reason: str
+    ) -> None:
+        self._conn.execute(
+            "INSERT INTO article_events (article, crawl_id, observed_at, event, reason) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (rowid, crawl_id, at, event, reason),
+        )
+
+    def _mark_removed(self, rowid: int, crawl_id: int | None, at: str, reason: str) -> None:
+        cur = self._conn.execute(
+            "UPDATE articles SET removed_at = ?, removed_reason = ? "
+            "WHERE id = ? AND removed_at IS NULL",
+            (at, reason, rowid),
+        )
+        if cur.rowcount:
+            self._write_event(rowid, crawl_id, at, "removed", reason)
+
+    def _write_removal(self, row: tuple) -> None:
+        crawl_id, site, article_id, reason, at = row
+        hit = self._conn.execute(
+            "SELECT id FROM articles WHERE site = ? AND article_id = ?", (site, article_id)
+        ).fetchone()
+        if hit:
+            self._mark_removed(hit[0], crawl_id, at, reason)
+
+    def _write_list_walk(self, w: dict) -> None:
+        conn = self._conn
+        conn.execute(
+            "INSERT OR REPLACE INTO list_walks (crawl_id, site, catid, pages, articles, complete, "
+            "walked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (w["crawl_id"], w["site"], w["catid"], w["pages"], len(w["ids"]), int(w["complete"]),
+             w["at"]),
+        )
+        conn.executemany(
+            "INSERT INTO article_lists (site, article_id, catid, first_crawl_id, last_crawl_id, "
+            "last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site, article_id, catid) "
+            "DO UPDATE SET last_crawl_id = excluded.last_crawl_id, "
+            "last_seen_at = excluded.last_seen_at",
+            [(w["site"], i, w["catid"], w["crawl_id"], w["crawl_id"], w["at"]) for i in w["ids"]],
+        )
+
+    def _mark_list_removals(self, crawl_id: int) -> int:
+        """Articles listed before, now missing from every one of their category lists, each of
+        which was walked completely in this crawl, and not fetched successfully in it."""
+        rows = self._conn.execute(
+            "SELECT a.id, group_concat(l.catid) FROM articles a "
+            "JOIN article_lists l ON l.site = a.site AND l.article_id = a.article_id "
+            "WHERE a.removed_at IS NULL AND a.last_crawl_id IS NOT ? "
+            "AND a.site IN (SELECT site FROM list_walks WHERE crawl_id = ? AND complete = 1) "
+            "GROUP BY a.id "
+            "HAVING sum(l.last_crawl_id IS ?) = 0 AND sum(NOT EXISTS ("
+            "  SELECT 1 FROM list_walks w WHERE w.crawl_id = ? AND w.site = l.site "
+            "  AND w.catid = l.catid AND w.complete = 1)) = 0",
+            (crawl_id, crawl_id, crawl_id, crawl_id),
+        ).fetchall()
+        at = now_iso()
+        for rowid, catids in rows:
+            self._mark_removed(rowid, crawl_id, at, f"gone from list (catid {catids})")
+        return len(rows)
 
     # ------------------------------------------------------------------ synchronous calls
 
@@ -546,7 +711,11 @@ class ArchiveWriter:
         return cur.lastrowid
 
     def _do_archived_ids(self, site: str) -> set[str]:
-        rows = self._conn.execute("SELECT article_id FROM articles WHERE site = ?", (site,))
+        # Removed articles are left out: if a link to one shows up again, it is fetched again
+        # (and marked restored when the page answers).
+        rows = self._conn.execute(
+            "SELECT article_id FROM articles WHERE site = ? AND removed_at IS NULL", (site,)
+        )
         return {r[0] for r in rows}
 
     def _do_finish_crawl(
@@ -559,6 +728,8 @@ class ArchiveWriter:
             counts["errors"] = int(errors or 0)
             stats = dict(counts)
         with self._db.atomic():
+            if status == "finished":
+                stats["removed_articles"] = self._mark_list_removals(crawl_id)
             cur = self._conn.execute(
                 "UPDATE crawls SET finished_at = ?, status = ?, pages = ?, new_articles = ?, "
                 "updated_articles = ?, unchanged_articles = ?, errors = ? WHERE id = ?",

@@ -33,3 +33,23 @@ class SiteSnapshotItem(scrapy.Item):
     observed_at = scrapy.Field()
     contact = scrapy.Field()
     counter = scrapy.Field()
+
+
+class RemovalItem(scrapy.Item):
+    """An archived article's page answered 404/410: evidence that it was removed."""
+
+    site = scrapy.Field()
+    article_id = scrapy.Field()
+    reason = scrapy.Field()
+    observed_at = scrapy.Field()
+    page = scrapy.Field()  # PageItem of the error response (kept like any fetch)
+
+
+class ListWalkItem(scrapy.Item):
+    """The article ids listed by all list pages of one category in this crawl."""
+
+    site = scrapy.Field()
+    catid = scrapy.Field()
+    article_ids = scrapy.Field()
+    pages = scrapy.Field()
+    complete = scrapy.Field()  # every list page of the category was read successfully

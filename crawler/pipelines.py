@@ -12,7 +12,7 @@ from scrapy import signals
 
 from archive.db import resolve_db_path
 from archive.store import ArchiveWriter, body_hash
-from crawler.items import ArticleItem, PageItem, SiteSnapshotItem
+from crawler.items import ArticleItem, ListWalkItem, PageItem, RemovalItem, SiteSnapshotItem
 from crawler.registry import load_sites
 
 # Scrapy close reason -> crawls.status.  A page/item/time limit (closespider_*) is a deliberate,
@@ -79,6 +79,24 @@ class ArchivePipeline:
             self.crawler.stats.inc_value("govnews/articles")
         elif isinstance(item, PageItem):
             self._put_page(item)
+        elif isinstance(item, RemovalItem):
+            self._put_page(item["page"])
+            self.writer.put_removal(
+                crawl_id=self.crawl_id,
+                site=item["site"],
+                article_id=str(item["article_id"]),
+                reason=item["reason"],
+                observed_at=item["observed_at"],
+            )
+        elif isinstance(item, ListWalkItem):
+            self.writer.put_list_walk(
+                crawl_id=self.crawl_id,
+                site=item["site"],
+                catid=item["catid"],
+                article_ids=item["article_ids"],
+                pages=item["pages"],
+                complete=item["complete"],
+            )
         elif isinstance(item, SiteSnapshotItem):
             self.writer.put_site_snapshot(
                 crawl_id=self.crawl_id,

@@ -20,12 +20,14 @@ from urllib.parse import urlencode, urljoin
 import scrapy
 from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.http import FormRequest, Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.extract import extract_full, parse_vnportal_url
-from crawler.items import ArticleItem, PageItem, SiteSnapshotItem
+from crawler.items import ArticleItem, ListWalkItem, PageItem, RemovalItem, SiteSnapshotItem
 from crawler.registry import Site, get_site, site_for_sname
 
 KEEP_HEADERS = ("content-type", "last-modified", "etag", "content-encoding", "location")
+GONE_STATUSES = (404, 410)  # an article page answering these is marked removed (content kept)
 
 
 def now_iso() -> str:
@@ -73,6 +75,8 @@ class VnPortalSpider(scrapy.Spider):
         self.known: dict[str, set[str]] = {}  # site id -> article ids archived or queued
         self.snapshotted: set[str] = set()
         self.postbacks_seen: set[tuple[str, str, str]] = set()
+        # (site id, catid) -> list walk state: requests pending, pages read, ids listed, failed
+        self.walks: dict[tuple[str, str], dict] = {}
 
     # -- helpers -----------------------------------------------------------------
 
@@ -91,8 +95,53 @@ class VnPortalSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         self.logger.warning("failed: %s (%s)", getattr(request, "url", "?"), failure.value)
 
-    def _request(self, url: str, callback, **cb_kwargs) -> Request:
-        return Request(url, callback=callback, errback=self._error, cb_kwargs=cb_kwargs)
+    def _request(self, url: str, callback, errback=None, **cb_kwargs) -> Request:
+        return Request(
+            url, callback=callback, errback=errback or self._error, cb_kwargs=cb_kwargs
+        )
+
+    def _article_error(self, failure):
+        """A 404/410 on an article page is evidence of removal, not a crawl error."""
+        response = getattr(failure.value, "response", None)
+        if failure.check(HttpError) and response is not None and response.status in GONE_STATUSES:
+            kwargs = response.request.cb_kwargs if response.request else {}
+            yield RemovalItem(
+                site=kwargs.get("site_id"),
+                article_id=kwargs.get("article_id"),
+                reason=f"HTTP {response.status}",
+                observed_at=now_iso(),
+                page=page_item(response),
+            )
+            return
+        self._error(failure)
+
+    # -- list walks: an article is marked gone from its list only after a complete walk
+
+    def _walk(self, site_id: str, catid: str) -> dict:
+        return self.walks.setdefault(
+            (site_id, catid), {"pending": 0, "pages": 0, "ids": set(), "failed": False}
+        )
+
+    def _walk_done(self, site_id: str, catid: str):
+        """One list request of the category finished; the last one reports the walk."""
+        walk = self._walk(site_id, catid)
+        walk["pending"] -= 1
+        if walk["pending"] == 0:
+            yield ListWalkItem(
+                site=site_id,
+                catid=catid,
+                article_ids=sorted(walk["ids"]),
+                pages=walk["pages"],
+                complete=not walk["failed"] and not getattr(self, "watching", False),
+            )
+
+    def _list_error(self, failure):
+        self._error(failure)
+        request = getattr(failure, "request", None)
+        kwargs = request.cb_kwargs if request is not None else {}
+        if "catid" in kwargs:
+            self._walk(kwargs["site_id"], kwargs["catid"])["failed"] = True
+            yield from self._walk_done(kwargs["site_id"], kwargs["catid"])
 
     # -- crawl -------------------------------------------------------------------
 
@@ -137,7 +186,10 @@ class VnPortalSpider(scrapy.Spider):
                 if key not in seen_lists:
                     seen_lists.add(key)
                     list_url = _list_url(site, ids)
-                    yield self._request(list_url, self.parse_list, site_id=site.id, catid=key)
+                    self._walk(site.id, key)["pending"] += 1
+                    yield self._request(
+                        list_url, self.parse_list, self._list_error, site_id=site.id, catid=key
+                    )
 
     def parse_list(self, response: Response, site_id: str, catid: str, page_arg: str = "Page$1"):
         site = get_site(site_id)
@@ -149,24 +201,29 @@ class VnPortalSpider(scrapy.Spider):
         if snap:
             yield snap
         self.crawler.stats.inc_value("govnews/list_pages")
+        walk = self._walk(site.id, catid)
+        walk["pages"] += 1
         for art in data.get("articles") or []:
             ids = parse_vnportal_url(art["url"])
             if ids and ids.get("article_id"):
+                walk["ids"].add(str(ids["article_id"]))
                 yield from self._follow_article(art["url"], ids)
         for pb in data.get("postbacks") or []:
             key = (site.id, catid, pb["argument"])
             if key in self.postbacks_seen:
                 continue
             self.postbacks_seen.add(key)
+            walk["pending"] += 1
             yield _postback(
                 response,
                 formname="aspnetForm",
                 formdata={"__EVENTTARGET": pb["target"], "__EVENTARGUMENT": pb["argument"]},
                 dont_click=True,
                 callback=self.parse_list,
-                errback=self._error,
+                errback=self._list_error,
                 cb_kwargs={"site_id": site.id, "catid": catid, "page_arg": pb["argument"]},
             )
+        yield from self._walk_done(site.id, catid)
 
     def _follow_article(self, url: str, ids: dict):
         site = site_for_sname(ids["sname"])
@@ -178,7 +235,9 @@ class VnPortalSpider(scrapy.Spider):
             return
         known.add(aid)
         canonical = canonical_article_url(site, ids)
-        yield self._request(canonical, self.parse_article, site_id=site.id, article_id=aid)
+        yield self._request(
+            canonical, self.parse_article, self._article_error, site_id=site.id, article_id=aid
+        )
 
     def parse_article(self, response: Response, site_id: str, article_id: str):
         site = get_site(site_id)
