@@ -1,0 +1,339 @@
+"""Re-run today's extractor over the stored raw pages: no network, versions kept honest.
+
+Why: extractors improve (or get fixed after a bug) long after a portal went offline; the raw
+pages are the evidence, the extracted rows are only our current reading of them.
+
+How (fast on 2 cores):
+
+* the parent reads only ids and hashes up front: which article versions, article rows and
+  view-count observations come from which raw body (``raw_hash`` / ``pages.body_hash``);
+* every *distinct* body is extracted once (content addressing: identical pages cost nothing),
+  by a ``multiprocessing`` pool whose workers read the zlib blobs themselves through their own
+  read-only connection, in batches, and send back only the compared fields;
+* the parent compares and writes in short batched transactions (a crawl writing at the same
+  time waits at most one batch).
+
+Rule: a re-extraction is **not** a new published version.  A version's fields (and content hash)
+are corrected in place; every corrected value is logged in ``extraction_changes`` with the
+``reextract_runs`` row of this run.  Observations are never deleted: a view count that today's
+extractor cannot read is left as observed.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sqlite3
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from archive.db import now_iso, open_db
+from archive.fold import fold
+from archive.history import VERSION_FIELDS
+from archive.store import _int, _json, _text, content_hash
+
+__all__ = ["reextract", "extract_fields", "ARTICLE_FIELDS"]
+
+#: Fields of the ``articles`` row re-extracted (the version fields plus these).
+ARTICLE_FIELDS = (*VERSION_FIELDS, "body_html")
+BATCH = 64
+WRITE_EVERY = 500
+
+
+def extract_fields(body: bytes, url: str, content_type: str | None) -> dict[str, Any]:
+    """The archive's representation of today's extraction of one page (as the writer stores
+    it: JSON lists, ints), plus ``view_count`` and ``content_hash``."""
+    from crawler.extract import extract_full
+
+    headers = {"content-type": content_type} if content_type else None
+    data = extract_full(body, url, headers)
+    out = {
+        "title": _text(data.get("title")),
+        "lead": _text(data.get("lead")),
+        "body_text": _text(data.get("body_text")),
+        "body_html": _text(data.get("body_html")),
+        "published_at": _text(data.get("published_at")),
+        "author": _text(data.get("author")),
+        "category": _text(data.get("category")),
+        "images": _json(data.get("images") or []),
+        "attachments": _json(data.get("attachments") or []),
+        "view_count": _int(data.get("view_count")),
+    }
+    out["content_hash"] = content_hash(data)
+    return out
+
+
+# --------------------------------------------------------------------------- workers
+
+_worker_conn: sqlite3.Connection | None = None
+
+
+def _worker_init(path: str) -> None:
+    global _worker_conn
+    _worker_conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def _extract_batch(batch: list[tuple[str, str, str | None]]) -> list[tuple[str, dict | None]]:
+    """Worker: read, inflate and extract a batch of (hash, url, content_type)."""
+    assert _worker_conn is not None
+    marks = ",".join("?" for _ in batch)
+    blobs = dict(
+        _worker_conn.execute(
+            f"SELECT hash, data FROM raw_bodies WHERE hash IN ({marks})", [h for h, _, _ in batch]
+        ).fetchall()
+    )
+    out = []
+    for digest, url, ctype in batch:
+        blob = blobs.get(digest)
+        if blob is None:
+            out.append((digest, None))
+            continue
+        out.append((digest, extract_fields(zlib.decompress(blob), url, ctype)))
+    return out
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def _where(site: str | None, since: str | None, site_col: str, time_col: str) -> tuple[str, list]:
+    sql, params = "", []
+    if site:
+        sql += f" AND {site_col} = ?"
+        params.append(site)
+    if since:
+        sql += f" AND {time_col} >= ?"
+        params.append(since)
+    return sql, params
+
+
+def _plan(conn: sqlite3.Connection, site: str | None, since: str | None) -> dict[str, dict]:
+    """hash -> {url, ctype, versions: [version row ids], articles: [ids], views: [(article,
+    crawl_id, fetched_at)]}."""
+    plan: dict[str, dict] = {}
+
+    def slot(digest: str, url: str, ctype: str | None) -> dict:
+        s = plan.get(digest)
+        if s is None:
+            s = plan[digest] = {"url": url, "ctype": ctype, "versions": [], "articles": [],
+                                "views": []}
+        return s
+
+    ctypes: dict[str, str | None] = {}
+    w, p = _where(site, since, "a.site", "p.fetched_at")
+    for aid, url, crawl_id, fetched_at, digest, ctype in conn.execute(
+        "SELECT a.id, a.url, p.crawl_id, p.fetched_at, p.body_hash, p.content_type "
+        "FROM pages p JOIN articles a ON a.url = p.url "
+        f"WHERE p.status = 200 AND p.body_hash IS NOT NULL{w}", p
+    ):
+        ctypes[digest] = ctype
+        if crawl_id is not None:
+            slot(digest, url, ctype)["views"].append((aid, crawl_id, fetched_at))
+    w, p = _where(site, since, "a.site", "v.last_seen_at")
+    for vid, digest, url in conn.execute(
+        "SELECT v.id, v.raw_hash, a.url FROM article_versions v JOIN articles a ON a.id = v.article "
+        f"WHERE v.raw_hash IS NOT NULL{w}", p
+    ):
+        slot(digest, url, ctypes.get(digest))["versions"].append(vid)
+    w, p = _where(site, since, "a.site", "a.last_fetched_at")
+    for aid, digest, url in conn.execute(
+        f"SELECT a.id, a.raw_hash, a.url FROM articles a WHERE a.raw_hash IS NOT NULL{w}", p
+    ):
+        slot(digest, url, ctypes.get(digest))["articles"].append(aid)
+    return plan
+
+
+# --------------------------------------------------------------------------- apply
+
+
+class _Applier:
+    """Compares extraction results with stored rows and writes corrections (parent process)."""
+
+    def __init__(self, conn: sqlite3.Connection, run_id: int) -> None:
+        self.conn = conn
+        self.run_id = run_id
+        self.changed: dict[str, set[int]] = {}  # field -> article ids
+        self.records = 0
+        self.view_articles: set[int] = set()
+
+    def _note(self, field: str, article: int) -> None:
+        self.changed.setdefault(field, set()).add(article)
+
+    def _log(self, article: int, version: int | None, field: str, old: Any, new: Any) -> None:
+        self.conn.execute(
+            "INSERT INTO extraction_changes (run_id, article, version, field, old_value, "
+            "new_value) VALUES (?, ?, ?, ?, ?, ?)",
+            (self.run_id, article, version, field, old, new),
+        )
+
+    def apply(self, slot: dict, new: dict) -> None:
+        conn = self.conn
+        cols = ", ".join(VERSION_FIELDS)
+        for vid in slot["versions"]:
+            row = conn.execute(
+                f"SELECT article, version, content_hash, {cols} FROM article_versions "
+                "WHERE id = ?", (vid,)
+            ).fetchone()
+            self.records += 1
+            article, version, old_hash, *old = row
+            diff = [f for f, o in zip(VERSION_FIELDS, old, strict=True) if o != new[f]]
+            if not diff and old_hash == new["content_hash"]:
+                continue
+            for f, o in zip(VERSION_FIELDS, old, strict=True):
+                if f in diff:
+                    self._note(f, article)
+                    self._log(article, version, f, o, new[f])
+            sets = ", ".join(f"{f} = ?" for f in VERSION_FIELDS)
+            conn.execute(
+                f"UPDATE article_versions SET {sets}, content_hash = ? WHERE id = ?",
+                (*(new[f] for f in VERSION_FIELDS), new["content_hash"], vid),
+            )
+        acols = ", ".join(ARTICLE_FIELDS)
+        for aid in slot["articles"]:
+            row = conn.execute(
+                f"SELECT version, content_hash, {acols} FROM articles WHERE id = ?", (aid,)
+            ).fetchone()
+            self.records += 1
+            version, old_hash, *old = row
+            diff = [f for f, o in zip(ARTICLE_FIELDS, old, strict=True) if o != new[f]]
+            if not diff and old_hash == new["content_hash"]:
+                continue
+            if "body_html" in diff:  # the other fields are logged with their version row
+                self._note("body_html", aid)
+                self._log(aid, version, "body_html", None, None)
+            sets = ", ".join(f"{f} = ?" for f in ARTICLE_FIELDS)
+            conn.execute(
+                f"UPDATE articles SET {sets}, content_hash = ? WHERE id = ?",
+                (*(new[f] for f in ARTICLE_FIELDS), new["content_hash"], aid),
+            )
+            if {"title", "lead", "body_text"} & set(diff):
+                conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (aid,))
+                conn.execute(
+                    "INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",
+                    (aid, fold(new["title"]), fold(new["lead"]), fold(new["body_text"])),
+                )
+        count = new["view_count"]
+        if count is None:
+            return  # never delete an observation
+        for aid, crawl_id, fetched_at in slot["views"]:
+            old = conn.execute(
+                "SELECT view_count FROM view_counts WHERE article = ? AND crawl_id = ?",
+                (aid, crawl_id),
+            ).fetchone()
+            if old is not None and old[0] == count:
+                continue
+            self._note("view_count", aid)
+            self._log(aid, None, "view_count", None if old is None else str(old[0]), str(count))
+            conn.execute(
+                "INSERT INTO view_counts (article, crawl_id, observed_at, view_count) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (article, crawl_id) "
+                "DO UPDATE SET view_count = excluded.view_count",
+                (aid, crawl_id, fetched_at, count),
+            )
+            self.view_articles.add(aid)
+
+    def finish_views(self) -> None:
+        """``articles.view_count`` is the latest observation: recompute where the series moved."""
+        self.conn.executemany(
+            "UPDATE articles SET view_count = (SELECT view_count FROM view_counts "
+            "WHERE article = articles.id ORDER BY observed_at DESC, crawl_id DESC LIMIT 1) "
+            "WHERE id = ?",
+            [(a,) for a in self.view_articles],
+        )
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _results(
+    path: str, work: list[tuple[str, str, str | None]], workers: int
+) -> Iterable[list[tuple[str, dict | None]]]:
+    batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]
+    if workers <= 1 or len(batches) <= 1:
+        _worker_init(path)
+        for b in batches:
+            yield _extract_batch(b)
+        return
+    method = "fork" if sys.platform.startswith("linux") else None
+    ctx = multiprocessing.get_context(method)
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(path,)) as pool:
+        yield from pool.imap_unordered(_extract_batch, batches)
+
+
+def reextract(
+    path: str | os.PathLike,
+    *,
+    site: str | None = None,
+    since: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Re-extract stored article pages of the archive at ``path`` (see the module docstring).
+
+    ``since`` is an ISO date/time (UTC): only pages fetched, versions seen and articles fetched
+    on or after it.  Returns ``{run_id, pages, bodies, records, changed_records,
+    changed_fields: {field: n}, seconds, bodies_per_second}``: ``pages`` = page fetches covered,
+    ``bodies`` = distinct raw bodies extracted, counts of changes are article records."""
+    started = time.perf_counter()
+    workers = workers or os.cpu_count() or 1
+    db = open_db(path)
+    conn = db.conn
+    try:
+        plan = _plan(conn, site, since)
+        pages = sum(len(s["views"]) for s in plan.values())  # page fetches covered
+        cur = conn.execute(
+            "INSERT INTO reextract_runs (started_at, options, status) VALUES (?, ?, 'running')",
+            (now_iso(), json.dumps({"site": site, "since": since, "workers": workers})),
+        )
+        run_id = cur.lastrowid
+        conn.commit()
+        applier = _Applier(conn, run_id)
+        work = [(h, s["url"], s["ctype"]) for h, s in plan.items()]
+        done = pending = 0
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for batch in _results(str(path), work, workers):
+                for digest, new in batch:
+                    if new is not None:
+                        applier.apply(plan[digest], new)
+                done += len(batch)
+                pending += len(batch)
+                if pending >= WRITE_EVERY:
+                    conn.execute("COMMIT")
+                    conn.execute("BEGIN IMMEDIATE")
+                    pending = 0
+                if progress:
+                    progress(done, len(work))
+            applier.finish_views()
+            fields = {f: len(ids) for f, ids in sorted(applier.changed.items())}
+            changed = len(set().union(*applier.changed.values())) if applier.changed else 0
+            conn.execute(
+                "UPDATE reextract_runs SET finished_at = ?, pages = ?, bodies = ?, records = ?, "
+                "changed_records = ?, changed_fields = ?, status = 'finished' WHERE id = ?",
+                (now_iso(), pages, len(work), applier.records, changed, json.dumps(fields),
+                 run_id),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute("UPDATE reextract_runs SET status = 'failed' WHERE id = ?", (run_id,))
+            conn.commit()
+            raise
+    finally:
+        db.close()
+    seconds = time.perf_counter() - started
+    return {
+        "run_id": run_id,
+        "pages": pages,
+        "bodies": len(work),
+        "records": applier.records,
+        "changed_records": changed,
+        "changed_fields": fields,
+        "seconds": round(seconds, 3),
+        "bodies_per_second": round(len(work) / seconds, 1) if seconds > 0 else None,
+    }
