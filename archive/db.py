@@ -207,8 +207,17 @@ def _m002_history(db: sqlite_utils.Database) -> None:
     m002_history(db.conn)
 
 
+def _m003_failures(db: sqlite_utils.Database) -> None:
+    """Requests the crawler gave up on, until a later crawl succeeds (``archive/failures.py``)."""
+    from archive.failures import create_table
+
+    create_table(db.conn)
+
+
 #: Applied in order; migration i (1-based) brings ``user_version`` to i.  Append, never edit.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m001_initial, _m002_history]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _m001_initial, _m002_history, _m003_failures,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
