@@ -76,18 +76,21 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class RegistryOffsiteMiddleware:
-    """Refuse any request whose host is not in the site registry (or loopback).
+    """Refuse any request whose host is not in the site registry.
 
     This is the crawler's allowlist: a link or redirect to another host is dropped before it
-    reaches the network, whatever the spider asked for.
+    reaches the network, whatever the spider asked for.  Loopback is refused too (a portal
+    redirecting to 127.0.0.1 must not reach local services) unless ``GOVNEWS_ALLOW_LOOPBACK``.
     """
 
-    def __init__(self) -> None:
-        self.hosts = registry_hosts() | {"127.0.0.1", "localhost", "::1"}
+    def __init__(self, allow_loopback: bool = False) -> None:
+        self.hosts = registry_hosts()
+        if allow_loopback:
+            self.hosts |= {"127.0.0.1", "localhost", "::1"}
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls()
+        return cls(crawler.settings.getbool("GOVNEWS_ALLOW_LOOPBACK", False))
 
     def process_request(self, request, spider=None):
         host = (urlsplit(request.url).hostname or "").lower()

@@ -14,6 +14,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.misc import load_object
 
+from crawler.lock import CrawlLocked
+from crawler.lock import acquire as acquire_crawl_lock
 from crawler.registry import Site, get_site, load_sites
 
 SPIDERS = {
@@ -37,6 +39,8 @@ class CrawlSummary:
     errors: int = 0
     elapsed_seconds: float = 0.0
     finish_reasons: list[str] = field(default_factory=list)
+    #: requests given up on, per kind (timeout, http-503, robots, …; see crawler/failures.py)
+    failures: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -50,7 +54,7 @@ class CrawlSummary:
             f"  updated articles:  {self.updated_articles}",
             f"  unchanged:         {self.unchanged_articles}",
             f"  errors:            {self.errors}",
-        ]
+        ] + [f"    {kind + ':':<17}{n}" for kind, n in sorted(self.failures.items())]
 
 
 def default_sites() -> list[str]:
@@ -104,6 +108,10 @@ def run_crawl(
     sites = resolve_sites(site_ids)
     if replica:
         check_replica(replica)
+    try:  # one crawl per archive (crawler/lock.py); released below or when the process dies
+        held = acquire_crawl_lock(db_path)
+    except CrawlLocked as e:
+        raise CrawlSetupError(str(e)) from None
     settings = build_settings(db_path, replica, progress, **(settings_overrides or {}))
     process = CrawlerProcess(settings)
     crawlers = []
@@ -127,6 +135,11 @@ def run_crawl(
         summary.updated_articles += result.get("updated_articles", 0)
         summary.unchanged_articles += result.get("unchanged_articles", 0)
         summary.errors += stats.get("govnews/errors", 0)
+        for key, n in stats.items():
+            if key.startswith("govnews/failures/"):
+                kind = key.rsplit("/", 1)[1]
+                summary.failures[kind] = summary.failures.get(kind, 0) + n
         summary.elapsed_seconds += stats.get("elapsed_time_seconds", 0.0)
         summary.finish_reasons.append(stats.get("finish_reason", "unknown"))
+    held.release()
     return summary

@@ -46,6 +46,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.RegistryOffsiteMiddleware": 50,
+    "crawler.traps.TrapGuardMiddleware": 60,
+    "crawler.traps.RedirectLoopMiddleware": 650,
 }
 
 DOWNLOAD_HANDLERS = {
@@ -59,6 +61,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.CrawlProgress": 500,
+    "crawler.failures.FailureRecorder": 510,
 }
 
 # govnews settings (overridden by the CLI):
@@ -68,3 +71,10 @@ GOVNEWS_PROGRESS = False  # tqdm progress bar on stderr
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# Reliability caps (issue 8, docs/reliability.md): a redirect chain longer than this is a loop;
+# the depth limit bounds postback chains; traps and runaway sites are cut by crawler/traps.py.
+REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 5000
+GOVNEWS_MAX_LIST_PAGES = 5000  # list pages per site + category and crawl
+GOVNEWS_SITE_MAX_PAGES = 200000  # requests per site host and crawl

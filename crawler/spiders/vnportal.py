@@ -23,8 +23,10 @@ from scrapy.http import FormRequest, Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.extract import extract_full, parse_vnportal_url
+from crawler.failures import record_failure, request_key
 from crawler.items import ArticleItem, ListWalkItem, PageItem, RemovalItem, SiteSnapshotItem
 from crawler.registry import Site, get_site, site_for_sname
+from crawler.traps import CrawlGuard
 
 KEEP_HEADERS = ("content-type", "last-modified", "etag", "content-encoding", "location")
 GONE_STATUSES = (404, 410)  # an article page answering these is marked removed (content kept)
@@ -94,6 +96,7 @@ class VnPortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("govnews/errors")
         request = getattr(failure, "request", None)
         self.logger.warning("failed: %s (%s)", getattr(request, "url", "?"), failure.value)
+        record_failure(self.crawler, failure)  # failures table + per-kind stats (issue 8)
 
     def _request(self, url: str, callback, errback=None, **cb_kwargs) -> Request:
         return Request(
@@ -152,6 +155,8 @@ class VnPortalSpider(scrapy.Spider):
                 params["sid"] = site.sid
             home = f"{site.base_url.rstrip('/')}/Default.aspx?{urlencode(params)}"
             yield self._request(home, self.parse_home, site_id=site.id)
+        for request in self._retry_failed():
+            yield request
 
     def _snapshot(self, site: Site, data: dict) -> SiteSnapshotItem | None:
         if site.id in self.snapshotted:
@@ -208,7 +213,7 @@ class VnPortalSpider(scrapy.Spider):
             if ids and ids.get("article_id"):
                 walk["ids"].add(str(ids["article_id"]))
                 yield from self._follow_article(art["url"], ids)
-        for pb in data.get("postbacks") or []:
+        for pb in self._admitted_postbacks(response, site, catid, data):
             key = (site.id, catid, pb["argument"])
             if key in self.postbacks_seen:
                 continue
@@ -224,6 +229,37 @@ class VnPortalSpider(scrapy.Spider):
                 cb_kwargs={"site_id": site.id, "catid": catid, "page_arg": pb["argument"]},
             )
         yield from self._walk_done(site.id, catid)
+
+    def _admitted_postbacks(self, response: Response, site: Site, catid: str, data: dict) -> list:
+        """The list page's pager postbacks, or none when paginating further is a trap (a page
+        repeating an earlier one of the category, or too many pages; see crawler/traps.py)."""
+        if not hasattr(self, "guard"):
+            self.guard = CrawlGuard(self.settings.getint("GOVNEWS_MAX_LIST_PAGES", 5000))
+        urls = [a["url"] for a in data.get("articles") or []]
+        reason = self.guard.admit_list(site.id, catid, urls)
+        if reason is None:
+            return data.get("postbacks") or []
+        self.crawler.stats.inc_value("govnews/failures/trap")
+        archive = self._archive()
+        if archive is not None:
+            archive.put_failure(
+                crawl_id=self.crawler.stats.get_value("govnews/crawl_id"),
+                url=request_key(response.request), site=site.id, article_id=None, kind="trap",
+                reason=reason,
+            )
+        return []
+
+    def _retry_failed(self):
+        """Articles that failed in an earlier crawl are tried again even if no list links to
+        them any more (issue 8: a failure is retried, not forgotten)."""
+        archive = self._archive()
+        if archive is None:
+            return
+        for site in self.sites:
+            for f in archive.unresolved_failures(site.id):
+                ids = parse_vnportal_url(f["url"]) if f.get("article_id") else None
+                if ids and ids.get("article_id"):
+                    yield from self._follow_article(f["url"], ids)
 
     def _follow_article(self, url: str, ids: dict):
         site = site_for_sname(ids["sname"])

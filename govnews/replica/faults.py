@@ -240,7 +240,8 @@ class FaultInjector:
                 continue
             if LOOP_PARAM in target and rule.kind != "redirect-loop":
                 continue
-            if not self._fires(i, rule, key):
+            looping = rule.kind == "redirect-loop" and LOOP_PARAM in target  # keep looping
+            if not looping and not self._fires(i, rule, key):
                 continue
             return self._make(rule.kind, host, target, form, resp)
         return resp
