@@ -1,0 +1,57 @@
+"""File exports of the archive for journalists: CSV (Excel-safe), XLSX, JSONL.
+
+``tables.py`` defines the tables and their fixed columns (documented in ``docs/columns.md``),
+``writers.py`` renders rows, ``atomic.py`` publishes files atomically, ``csvout.py`` is the small
+row-by-row CSV writer used by ``govnews search --format csv``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import BinaryIO
+
+__all__ = ["export_table", "FORMATS"]
+
+FORMATS = ("csv", "xlsx", "jsonl")
+
+
+def export_table(
+    conn: sqlite3.Connection,
+    table: str,
+    fp: BinaryIO,
+    fmt: str = "csv",
+    *,
+    columns: str | Sequence[str] | None = None,
+    filters=None,
+    raw: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Export ``table`` (filtered by an :class:`exports.tables.Filters`) to ``fp``; returns the
+    number of data rows.  ``conn`` needs the ``govnews_fold`` function (``archive.db.open_db``)."""
+    from govnews.errors import UserError
+
+    from .tables import TABLES, Filters, open_rows, select_columns
+    from .writers import write_csv, write_jsonl, write_xlsx
+
+    if table not in TABLES:
+        raise UserError(f"unknown table {table!r}; choose one of {', '.join(TABLES)}")
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    spec = TABLES[table]
+    cols = select_columns(spec, columns)
+    if fmt == "csv" and spec.name != "contacts":
+        # Text straight from SQLite as UTF-8 bytes: the CSV writer never decodes/encodes.
+        previous = conn.text_factory
+        conn.text_factory = bytes
+        try:
+            rows = open_rows(conn, spec, cols, filters or Filters())
+            return write_csv(fp, cols, rows, raw=raw, progress=progress)
+        finally:
+            conn.text_factory = previous
+    rows = open_rows(conn, spec, cols, filters or Filters())
+    if fmt == "csv":
+        return write_csv(fp, cols, rows, raw=raw, progress=progress)
+    if fmt == "jsonl":
+        return write_jsonl(fp, cols, rows, progress=progress)
+    return write_xlsx(fp, cols, rows, sheet=table, progress=progress)
