@@ -103,10 +103,28 @@ class TrapGuardMiddleware:
 
 
 class RedirectLoopMiddleware:
-    """Downloader middleware (before Scrapy's RedirectMiddleware): a redirect back to a URL
-    already in the chain is a loop.  Scrapy would hand the repeated URL to the duplicate
-    filter, which drops it silently; refusing it here sends it to the errback, so the failure
-    is recorded (``redirect-loop``)."""
+    """Downloader middleware (runs before Scrapy's RedirectMiddleware) for redirects:
+
+    * back to a URL already in the chain: a loop, refused (``redirect loop: …``);
+    * to a host outside the registry: refused here (``offsite redirect: …``);
+    * otherwise the redirected request is exempted from the duplicate filter.
+
+    Scrapy would hand a repeated or already-crawled target to the duplicate filter, which drops
+    it *silently*: the page would be neither archived nor recorded as failed.  Refusing sends
+    the request to its errback, so the failure is recorded.
+    """
+
+    def __init__(self, hosts: set[str]) -> None:
+        self.hosts = hosts
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from crawler.registry import registry_hosts
+
+        hosts = set(registry_hosts())
+        if crawler.settings.getbool("GOVNEWS_ALLOW_LOOPBACK", False):
+            hosts |= {"127.0.0.1", "localhost", "::1"}
+        return cls(hosts)
 
     def process_response(self, request, response, spider=None):
         from urllib.parse import urljoin
@@ -115,8 +133,16 @@ class RedirectLoopMiddleware:
 
         if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
             return response
+        if request.meta.get("dont_redirect") or response.status in request.meta.get(
+            "handle_httpstatus_list", ()
+        ):
+            return response  # the spider wants to see the redirect itself
         target = urljoin(request.url, response.headers[b"Location"].decode("latin-1"))
         chain = list(request.meta.get("redirect_urls") or []) + [request.url]
         if target in chain:
             raise IgnoreRequest(f"redirect loop: {' -> '.join(chain + [target])}"[:400])
+        host = (urlsplit(target).hostname or "").lower()
+        if host not in self.hosts:
+            raise IgnoreRequest(f"offsite redirect: {request.url} -> {target}"[:400])
+        request.dont_filter = True
         return response

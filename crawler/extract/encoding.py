@@ -102,6 +102,13 @@ def detect(body: bytes, headers: Mapping | None = None, encoding: str | None = N
             return enc
     if _try(body, "utf-8") is not None:
         return "utf-8"
+    # UTF-8 with a few invalid bytes (a pasted cp1252 fragment, a cut sequence): still UTF-8
+    # when valid multi-byte letters far outnumber the broken ones (cp1258 text read as UTF-8
+    # is nearly all broken).  Otherwise the whole page would become mojibake.
+    loose = body[:65536].decode("utf-8", "replace")
+    broken = loose.count("\ufffd")
+    if sum(1 for c in loose if ord(c) > 127) - broken >= 10 * max(broken, 1):
+        return "utf-8"
     # no (usable) declaration: guess, and give windows-1258 its chance (charset-normalizer
     # often calls short Vietnamese windows-1258 pages cp1252 or cp1250)
     sample = body[:65536]

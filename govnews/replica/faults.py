@@ -79,6 +79,7 @@ ALL_SPEC = ",".join([
 
 HTML_KINDS = {"home", "list", "article", "other"}
 TRANSPORT = {"slow", "reset", "truncated", "huge"}
+TRANSIENT = {"500", "502", "503", "429", "slow", "reset", "truncated"}
 HUGE_SIZE = 50 * 1024 * 1024
 BOMB_SIZE = 64 * 1024 * 1024
 LOOP_PARAM = "gnloop"
@@ -192,6 +193,7 @@ class FaultInjector:
         self.outside_url = outside_url
         self._lock = threading.Lock()
         self._hits: dict[tuple, int] = {}
+        self._owners: dict[str, int] = {}
         self.counts: dict[str, int] = {}
         self._bomb: bytes | None = None
 
@@ -209,6 +211,11 @@ class FaultInjector:
         if not self._chosen(rule, key):
             return False
         with self._lock:
+            if rule.kind in TRANSIENT:
+                # one transient rule per request, so bursts never stack beyond their ``times``
+                owner = self._owners.setdefault(key, index)
+                if owner != index:
+                    return False
             n = self._hits.get((index, key), 0)
             if rule.times and n >= rule.times:
                 return False
@@ -233,8 +240,7 @@ class FaultInjector:
                 continue
             if not fnmatch.fnmatchcase(target, rule.glob):
                 continue
-            if rule.kind not in ("500", "502", "503", "429", "slow", "reset", "truncated", "robots") \
-                    and resp.kind not in HTML_KINDS:
+            if rule.kind not in TRANSIENT | {"robots"} and resp.kind not in HTML_KINDS:
                 continue
             if rule.kind == "trap" and resp.kind not in ("list", "home"):
                 continue
