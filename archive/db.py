@@ -214,9 +214,16 @@ def _m003_failures(db: sqlite_utils.Database) -> None:
     create_table(db.conn)
 
 
+def _m004_monitoring(db: sqlite_utils.Database) -> None:
+    """Monitoring: events, the webhook outbox (deliveries), site health (``archive/events.py``)."""
+    from archive.events import create_monitoring_tables
+
+    create_monitoring_tables(db.conn)
+
+
 #: Applied in order; migration i (1-based) brings ``user_version`` to i.  Append, never edit.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _m001_initial, _m002_history, _m003_failures,
+    _m001_initial, _m002_history, _m003_failures, _m004_monitoring,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -41,6 +41,8 @@ class CrawlSummary:
     finish_reasons: list[str] = field(default_factory=list)
     #: requests given up on, per kind (timeout, http-503, robots, …; see crawler/failures.py)
     failures: dict = field(default_factory=dict)
+    #: watch mode only: site id -> outcome dict of the spider (see crawler/watch.py)
+    watch: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -103,6 +105,7 @@ def run_crawl(
     refresh: bool = False,
     progress: bool = False,
     settings_overrides: dict | None = None,
+    spider_args: dict | None = None,
 ) -> CrawlSummary:
     """Crawl the given registry sites into the archive at ``db_path``; blocks until done."""
     sites = resolve_sites(site_ids)
@@ -121,7 +124,9 @@ def run_crawl(
     for platform, group in by_platform.items():
         crawler = process.create_crawler(load_object(SPIDERS[platform]))
         crawlers.append(crawler)
-        process.crawl(crawler, site=",".join(s.id for s in group), refresh=refresh)
+        process.crawl(
+            crawler, site=",".join(s.id for s in group), refresh=refresh, **(spider_args or {})
+        )
     process.start()
     summary = CrawlSummary(sites=[s.id for s in sites])
     for crawler in crawlers:
@@ -141,5 +146,6 @@ def run_crawl(
                 summary.failures[kind] = summary.failures.get(kind, 0) + n
         summary.elapsed_seconds += stats.get("elapsed_time_seconds", 0.0)
         summary.finish_reasons.append(stats.get("finish_reason", "unknown"))
+        summary.watch.update(json.loads(stats.get("govnews/watch") or "{}"))
     held.release()
     return summary

@@ -12,6 +12,7 @@ Navigation only; what a page holds comes from ``crawler.extract``.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -69,8 +70,23 @@ class VnPortalSpider(scrapy.Spider):
     name = "vnportal"
     platform = "vnportal"
 
-    def __init__(self, site: str = "chauthanh", refresh: str | bool = False, **kwargs):
+    def __init__(
+        self,
+        site: str = "chauthanh",
+        refresh: str | bool = False,
+        mode: str = "crawl",
+        revisit: list | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        # Watch mode (issue 6, see crawler/watch.py): list pages are read only until the first
+        # already-archived article; ``revisit`` = [(site_id, article_id, url)] to re-read for
+        # view counts (or removal); one outcome per site in the stat ``govnews/watch``.
+        self.mode = str(mode or "crawl")
+        self.watching = self.mode == "watch"
+        self.revisit = [tuple(r) for r in (revisit or [])]
+        self.archived_at_start: dict[str, set[str]] = {}
+        self.outcomes: dict[str, dict] = {}
         ids = [s.strip() for s in str(site).split(",") if s.strip()]
         self.sites: list[Site] = [get_site(i) for i in ids]
         self.refresh = str(refresh).lower() in ("1", "true", "yes", "on")
@@ -154,9 +170,16 @@ class VnPortalSpider(scrapy.Spider):
             if site.sid:
                 params["sid"] = site.sid
             home = f"{site.base_url.rstrip('/')}/Default.aspx?{urlencode(params)}"
+            if self.watching:
+                yield self._watch_home_request(site, home)
+                continue
             yield self._request(home, self.parse_home, site_id=site.id)
-        for request in self._retry_failed():
-            yield request
+        if self.watching:
+            for request in self._revisit_requests():
+                yield request
+        else:
+            for request in self._retry_failed():
+                yield request
 
     def _snapshot(self, site: Site, data: dict) -> SiteSnapshotItem | None:
         if site.id in self.snapshotted:
@@ -173,6 +196,9 @@ class VnPortalSpider(scrapy.Spider):
 
     def parse_home(self, response: Response, site_id: str):
         site = get_site(site_id)
+        if self.watching and not self._watch_home_ok(site, response):
+            yield page_item(response)
+            return
         data = extract_full(response.body, response.url, _headers(response))
         yield page_item(response)
         snap = self._snapshot(site, data)
@@ -208,11 +234,17 @@ class VnPortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("govnews/list_pages")
         walk = self._walk(site.id, catid)
         walk["pages"] += 1
+        page_ids = []
         for art in data.get("articles") or []:
             ids = parse_vnportal_url(art["url"])
             if ids and ids.get("article_id"):
                 walk["ids"].add(str(ids["article_id"]))
+                page_ids.append(str(ids["article_id"]))
                 yield from self._follow_article(art["url"], ids)
+        if self.watching:
+            self._outcome(site)["list_pages"] += 1
+            if self._reached_archive(site, page_ids):
+                return  # watch mode: older pages hold only archived articles
         for pb in self._admitted_postbacks(response, site, catid, data):
             key = (site.id, catid, pb["argument"])
             if key in self.postbacks_seen:
@@ -271,6 +303,8 @@ class VnPortalSpider(scrapy.Spider):
             return
         known.add(aid)
         canonical = canonical_article_url(site, ids)
+        if self.watching:
+            self._outcome(site)["new_articles_fetched"] += 1
         yield self._request(
             canonical, self.parse_article, self._article_error, site_id=site.id, article_id=aid
         )
@@ -288,6 +322,82 @@ class VnPortalSpider(scrapy.Spider):
             data=data,
             page=page_item(response),
         )
+
+
+    # -- watch mode (issue 6) ----------------------------------------------------------------
+
+    def _outcome(self, site: Site) -> dict:
+        return self.outcomes.setdefault(site.id, {
+            "ok": None, "status": None, "location": None, "error": None, "list_pages": 0,
+            "new_articles_fetched": 0, "revisited": 0, "gone": [],
+        })
+
+    def _watch_home_request(self, site: Site, url: str) -> Request:
+        # A moved portal answers its home page with a permanent redirect: see it, don't follow.
+        # Fewer retries than a crawl: a dead portal is the news here, not a glitch to ride out.
+        self._outcome(site)
+        if self._archive() is not None:  # before any new article is written
+            self.archived_at_start[site.id] = set(self._archive().archived_ids(site.id))
+        meta = {
+            "dont_redirect": True,
+            "handle_httpstatus_list": [301, 302, 303, 307, 308],
+            "max_retry_times": self.settings.getint("GOVNEWS_WATCH_HOME_RETRIES", 1),
+        }
+        return Request(url, callback=self.parse_home, errback=self._watch_home_error,
+                       cb_kwargs={"site_id": site.id}, meta=meta, dont_filter=True)
+
+    def _watch_home_error(self, failure) -> None:
+        request = getattr(failure, "request", None)
+        site_id = request.cb_kwargs.get("site_id") if request is not None else None
+        if site_id:
+            out = self._outcome(get_site(site_id))
+            response = getattr(failure.value, "response", None)
+            out["ok"] = False
+            out["status"] = getattr(response, "status", None)
+            out["error"] = (f"HTTP {response.status}" if response is not None
+                            else f"{type(failure.value).__name__}: {failure.value}")[:300]
+        self._error(failure)
+
+    def _watch_home_ok(self, site: Site, response: Response) -> bool:
+        out = self._outcome(site)
+        out["status"] = response.status
+        if response.status in (301, 302, 303, 307, 308):
+            location = response.headers.get(b"Location", b"").decode("latin-1")
+            out["location"] = urljoin(response.url, location) if location else None
+            out["ok"] = True  # reachable; whether it moved is decided by the watch pass
+            return False
+        out["ok"] = True
+        return True
+
+    def _reached_archive(self, site: Site, page_ids: list[str]) -> bool:
+        if site.id not in self.archived_at_start:
+            archive = self._archive()
+            self.archived_at_start[site.id] = (
+                set(archive.archived_ids(site.id)) if archive is not None else set()
+            )
+        return any(aid in self.archived_at_start[site.id] for aid in page_ids)
+
+    def _revisit_requests(self):
+        for site_id, article_id, url in self.revisit:
+            site = get_site(site_id)
+            self._known(site).add(str(article_id))
+            self._outcome(site)["revisited"] += 1
+            yield Request(
+                url, callback=self.parse_revisit, errback=self._error, dont_filter=True,
+                cb_kwargs={"site_id": site_id, "article_id": str(article_id)},
+                meta={"handle_httpstatus_list": [404, 410]},
+            )
+
+    def parse_revisit(self, response: Response, site_id: str, article_id: str):
+        if response.status in (404, 410):
+            self._outcome(get_site(site_id))["gone"].append(article_id)
+            yield page_item(response)  # the archive keeps the 404: the post was removed
+            return
+        yield from self.parse_article(response, site_id, article_id)
+
+    def closed(self, reason: str) -> None:
+        if self.watching:
+            self.crawler.stats.set_value("govnews/watch", json.dumps(self.outcomes))
 
 
 def _postback(response: Response, **kwargs) -> FormRequest:
