@@ -728,8 +728,8 @@ class ArchiveWriter:
             counts["errors"] = int(errors or 0)
             stats = dict(counts)
         with self._db.atomic():
-            if status == "finished":
-                stats["removed_articles"] = self._mark_list_removals(crawl_id)
+            if status == "finished":  # removals are recorded as article_events rows
+                self._mark_list_removals(crawl_id)
             cur = self._conn.execute(
                 "UPDATE crawls SET finished_at = ?, status = ?, pages = ?, new_articles = ?, "
                 "updated_articles = ?, unchanged_articles = ?, errors = ? WHERE id = ?",
