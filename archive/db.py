@@ -221,9 +221,17 @@ def _m004_monitoring(db: sqlite_utils.Database) -> None:
     create_monitoring_tables(db.conn)
 
 
+def _m005_search(db: sqlite_utils.Database) -> None:
+    """Search: 3-letter prefix index on ``articles_fts``, diacritic-exact ``articles_fts_exact``
+    kept in sync by triggers, covering index for filters (``archive/search_index.py``)."""
+    from archive.search_index import m005_search
+
+    m005_search(db.conn)
+
+
 #: Applied in order; migration i (1-based) brings ``user_version`` to i.  Append, never edit.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _m001_initial, _m002_history, _m003_failures, _m004_monitoring,
+    _m001_initial, _m002_history, _m003_failures, _m004_monitoring, _m005_search,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
