@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -176,6 +177,10 @@ def run_pass(
     result.interrupted = any(r not in ("finished",) and not r.startswith("closespider")
                              for r in summary.finish_reasons)
     crawl_id = summary.crawl_ids[0] if summary.crawl_ids else None
+    # The crawl is over; recording events, feeds and deliveries takes moments: finish them
+    # rather than die half-way on Ctrl-C/SIGTERM (a kill -9 is handled by the next pass).
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
     db = open_db(db_path)
     conn = db.conn
