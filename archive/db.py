@@ -229,9 +229,18 @@ def _m005_search(db: sqlite_utils.Database) -> None:
     m005_search(db.conn)
 
 
+def _m006_search_views(db: sqlite_utils.Database) -> None:
+    """``articles_browse`` view (articles without bodies, with ``month``) for Datasette facets
+    (``archive/search_index.py``)."""
+    from archive.search_index import m006_search_views
+
+    m006_search_views(db.conn)
+
+
 #: Applied in order; migration i (1-based) brings ``user_version`` to i.  Append, never edit.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial, _m002_history, _m003_failures, _m004_monitoring, _m005_search,
+    _m006_search_views,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 
-__all__ = ["m005_search", "EXACT_TABLE", "META_INDEX"]
+__all__ = ["m005_search", "m006_search_views", "EXACT_TABLE", "META_INDEX"]
 
 EXACT_TABLE = "articles_fts_exact"
 META_INDEX = "articles_search_meta"
@@ -79,4 +79,14 @@ def m005_search(conn: sqlite3.Connection) -> None:
     _create_exact(conn)
     conn.execute(
         f"CREATE INDEX {META_INDEX} ON articles (id, site, published_at, view_count, category)"
+    )
+
+
+def m006_search_views(conn: sqlite3.Connection) -> None:
+    """``articles_browse``: articles without their heavy columns, plus ``month`` (YYYY-MM), so
+    Datasette can facet by month and list search results without loading bodies."""
+    conn.execute(
+        "CREATE VIEW articles_browse AS SELECT id, site, category, "
+        "substr(published_at, 1, 7) AS month, published_at, title, lead, view_count, url, "
+        "article_id FROM articles"
     )

@@ -10,7 +10,16 @@ import click
 
 from govnews.errors import UserError
 
-FIELDS = ("url", "title", "site", "published_at", "view_count", "snippet", "article_id")
+FIELDS = (
+    "url",
+    "title",
+    "site",
+    "published_at",
+    "view_count",
+    "snippet",
+    "article_id",
+    "category",
+)
 
 
 def _cut(text: str | None, width: int) -> str:
@@ -59,6 +68,22 @@ def _table(results: list[dict], query: str) -> None:
 @click.option("--site", default=None, help="Only this site id (see `govnews sites`).")
 @click.option("--since", default=None, metavar="YYYY-MM-DD", help="Published on or after.")
 @click.option("--until", default=None, metavar="YYYY-MM-DD", help="Published on or before.")
+@click.option("--category", default=None, help="Only this category (diacritics optional).")
+@click.option(
+    "--min-views", type=click.IntRange(min=0), default=None, help="Only articles read this often."
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["rank", "date", "views"]),
+    default="rank",
+    show_default=True,
+    help="Best match, newest first, or most viewed first.",
+)
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Match diacritics as typed (the ≠ thế ≠ thể); case still ignored.",
+)
 @click.option(
     "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Max results."
 )
@@ -76,28 +101,47 @@ def cli(
     site: str | None,
     since: str | None,
     until: str | None,
+    category: str | None,
+    min_views: int | None,
+    sort: str,
+    exact: bool,
     limit: int,
     fmt: str,
 ) -> None:
     """Search archived articles, with or without Vietnamese diacritics.
 
-    Words are ANDed; FTS5 syntax works too: "exact phrase", prefix*, OR, NOT
-    (upper case), title:word.  Results are ranked with title matches first;
-    snippets mark matches with [brackets].
+    Without --exact, diacritics, case, đ/d and old/new tone placement never
+    matter ("chi so papi" finds "chỉ số PAPI"); see docs/search.md for what
+    that merges.  Words are ANDed; FTS5 syntax works too: "exact phrase",
+    prefix* (3 letters or more), OR, NOT (upper case), title:word.  Results
+    are ranked with title matches first; snippets mark matches with [brackets].
 
     \b
     Example:
         govnews search "chi so papi"
+        govnews search '"chỉ số PAPI" OR papi*' --sort date --limit 5
         govnews search "thủy lợi" --site chauthanh --since 2024-01-01 --format json
-        govnews search "chuyển đổi số" --format csv > ket-qua.csv
+        govnews search "thể thao" --exact --min-views 100 --sort views
+        govnews search "chuyển đổi số" --category "Tin tuc - Su kien" --format csv > kq.csv
     """
     from archive.db import open_db, resolve_db_path
-    from archive.search import search
+    from archive.search import CANDIDATES, search
 
     path = resolve_db_path(db_path)
     db = open_db(path, readonly=True)
     try:
-        results = search(db, query, site=site, since=since, until=until, limit=limit)
+        results = search(
+            db,
+            query,
+            site=site,
+            since=since,
+            until=until,
+            limit=limit,
+            category=category,
+            min_views=min_views,
+            sort=sort,
+            exact=exact,
+        )
     finally:
         db.close()
     try:
@@ -113,6 +157,12 @@ def cli(
             out.flush()
         else:
             _table(results, query)
+            if getattr(results, "capped", False):
+                click.echo(
+                    f"(more than {CANDIDATES:,} matches: ordered by {sort} among the "
+                    f"{CANDIDATES:,} most recently archived; add words or filters to narrow)",
+                    err=True,
+                )
     except BrokenPipeError:
         # `govnews search … | head`: stop quietly.
         sys.stderr.close()
