@@ -191,8 +191,39 @@ def fold_query(query: str) -> str:
 def exact_query(query: str) -> str:
     """A user query for MATCH against ``articles_fts_exact``: diacritics as typed (NFC), both
     tone placements, ``body:`` meaning the ``body_text`` column."""
-    match = _rewrite(query, lambda s: s, expand=True)
+    # NEAR() takes plain phrases only, so a query using it is not expanded.
+    match = _rewrite(query, lambda s: s, expand="NEAR(" not in query)
+    if '("' in match:  # an expanded word: FTS5 has no implicit AND next to parentheses
+        match = _explicit_and(match)
     return re.sub(r"\bbody\s*:", "body_text:", match)
+
+
+_LEXEME = re.compile(r'\s*(NEAR\(|"[^"]*"\*?|\(|\)|\^|[^\s"()^]+)')
+
+
+def _explicit_and(expr: str) -> str:
+    """Write the implicit ANDs of an FTS5 expression out (``(a OR b) c`` → ``(a OR b) AND c``)."""
+    out: list[str] = []
+    prev_end = False  # previous lexeme ended an operand
+    pos = 0
+    while pos < len(expr):
+        m = _LEXEME.match(expr, pos)
+        if m is None:
+            return expr  # not something we understand: let FTS5 judge it
+        lex = m.group(1)
+        pos = m.end()
+        if lex == "NEAR(":
+            depth, end = 1, pos
+            while end < len(expr) and depth:
+                depth += {"(": 1, ")": -1}.get(expr[end], 0)
+                end += 1
+            lex, pos = expr[m.start(1) : end], end
+        starts = lex not in OPERATORS and lex != ")"
+        if starts and prev_end:
+            out.append("AND")
+        out.append(lex)
+        prev_end = lex not in OPERATORS and lex not in ("(", "^") and not lex.endswith(":")
+    return " ".join(out).replace("( ", "(").replace(" )", ")")
 
 
 def _check_prefixes(match: str) -> None:
@@ -413,13 +444,13 @@ def _date_walk(
         if not chunk:
             return found  # every dated article checked: the walk is complete
         for (rowid,) in chunk:
+            if checked >= _WALK_CHECKS:
+                return None
             checked += 1
             if db.execute(check, {"match": params["match"], "id": rowid}).fetchone():
                 found.append(rowid)
                 if len(found) >= limit:
                     break
-        if checked >= _WALK_CHECKS and len(found) < limit:
-            return None
     return found
 
 
