@@ -423,6 +423,37 @@ def _candidates(
     return db.execute(sql, dict(params, cap=CANDIDATES + 1)).fetchall()
 
 
+def _probe(db: sqlite_utils.Database, fts: str, match: str) -> list[tuple]:
+    """Newest-archived matches without filters: (rowid, None, published_at, view_count)."""
+    sql = (
+        f"SELECT f.rowid, NULL, m.published_at, m.view_count FROM {fts} f "
+        "JOIN articles m INDEXED BY articles_search_meta ON m.id = f.rowid "
+        f"WHERE {fts} MATCH :match ORDER BY f.rowid DESC LIMIT :cap"
+    )
+    return db.execute(sql, {"match": match, "cap": CANDIDATES + 1}).fetchall()
+
+
+def _column_weighted(
+    db: sqlite_utils.Database, fts: str, match: str, rows: list[tuple]
+) -> list[tuple]:
+    """Rank for a capped candidate set without bm25's whole-index pass: the bm25 column weights
+    (title 10, lead 3) applied to "does this column alone match the query", negated like bm25
+    (lower is better); ties stay newest first."""
+    lo = min(r[0] for r in rows)
+    score = dict.fromkeys((r[0] for r in rows), 0.0)
+    cols = ("title", "lead")
+    for col, weight in zip(cols, (10.0, 3.0), strict=True):
+        sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :m AND rowid >= :lo"
+        try:
+            hits = db.execute(sql, {"m": "{" + col + "} : (" + match + ")", "lo": lo})
+        except sqlite3.OperationalError:
+            continue  # an expression FTS5 cannot scope to one column: recency only
+        for (rowid,) in hits:
+            if rowid in score:
+                score[rowid] -= weight
+    return [(r[0], score[r[0]], r[2], r[3]) for r in rows]
+
+
 def _date_walk(
     db: sqlite_utils.Database, fts: str, where: list[str], params: dict, limit: int
 ) -> list[int] | None:
@@ -517,8 +548,19 @@ def search(
 
     results = Results()
     try:
-        rows = _candidates(db, fts, where, params, with_rank=sort == "rank")
-        if len(rows) <= CANDIDATES:
+        # Cheap probe first: without filters or bm25, FTS5 stops after CANDIDATES + 1 matches.
+        probe = _probe(db, fts, match)
+        complete = len(probe) <= CANDIDATES
+        if complete or where:
+            # bm25 only on a set known to be complete: its document-frequency pass scans every
+            # query term's whole doclist, which is what makes frequent words slow.
+            rows = _candidates(db, fts, where, params, with_rank=sort == "rank" and complete)
+            if not complete and len(rows) <= CANDIDATES and sort == "rank":
+                rows = _candidates(db, fts, where, params, with_rank=True)
+            complete = len(rows) <= CANDIDATES
+        else:
+            rows = probe
+        if complete:
             ordered = _order(rows, sort)[:limit]
         elif sort == "date":
             ids = _date_walk(db, fts, where, params, limit)
@@ -530,6 +572,8 @@ def search(
                 ordered = [(i, None, None, None) for i in ids]
         else:
             rows = rows[:CANDIDATES]
+            if sort == "rank":
+                rows = _column_weighted(db, fts, match, rows)
             ordered = _order(rows, sort)[:limit]
             results.capped, results.plan = True, "capped"
     except sqlite3.OperationalError as e:

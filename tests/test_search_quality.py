@@ -286,6 +286,15 @@ def test_capped_and_complete_plans_agree_with_sql(many_path, monkeypatch, cap):
             assert set(ids(res)) == newest
         else:
             assert ids(res)[:5] == _truth(db, "huyen", "a.view_count DESC, a.published_at DESC", 5)
+        res = search(db, "papi", sort="rank", limit=60)  # 12 matches
+        if cap == 5:  # capped: column weights (title 10) over the 5 newest-archived matches
+            assert res.capped and set(ids(res)) == {"5055", "5050", "5045", "5040", "5035"}
+            assert {r["rank"] for r in res} == {-10.0}
+            dates = [r["published_at"] for r in res]
+            assert dates == sorted(dates, reverse=True)  # equal rank: newest published first
+        else:
+            assert not res.capped and len(res) == 12
+            assert all(r["rank"] < 0 for r in res)  # bm25
         # a query with few matches is complete whatever the cap
         res = search(db, "papi", sort="rank", limit=60)
         assert set(ids(res)) == {str(5000 + i) for i in range(0, 60, 5)} if cap > 12 else True
