@@ -262,7 +262,8 @@ _CONTACT_LABELS = [
     ("licence", r"Giấy phép(?:\s+thiết lập[^:]{0,40})?(?:\s+số)?"),
     ("address", r"Địa chỉ|Trụ sở"),
     ("fax", r"Fax"),
-    ("phone", r"Điện thoại|Số điện thoại|Đ\.?T(?:hoại)?|Tel|Phone|Hotline|Đường dây nóng"),
+    ("phone", r"Điện thoại|Số điện thoại|Đ\.?T(?:hoại)?|Tel|Phone|Hotline|Đường dây nóng"
+              r"|Bộ phận (?:tiếp nhận|một cửa)[^:\n]{0,80}"),
     ("email", r"E-?mail|Thư điện tử"),
     ("other", r"Ghi rõ nguồn|Website|Bản quyền|Copyright|Thiết kế bởi|Phát triển bởi"),
 ]
@@ -312,6 +313,30 @@ def parse_contact(text: str | None) -> dict:
                     out[key] = v
         out["emails"] += [e for e in parse_emails(line) if e not in out["emails"]]
     return out
+
+
+# ----------------------------------------------------------------------------- unlabelled lines
+
+_STREET_NO = re.compile(r"^(?:Số\s+)?\d+[A-Za-z]?(?:/\d+)?\s+\w", re.I)
+_ADMIN_WORD = re.compile(
+    r"(?<!\w)(?:Phường|Quận|Huyện|Xã|Ấp|Thị trấn|Thị xã|Thành phố|Tỉnh|TP\.|Đường|Khóm|Thôn)(?!\w)",
+    re.I,
+)
+
+
+def looks_like_address(line: str | None) -> bool:
+    """True for an unlabelled footer line that reads as a postal address.
+
+    Some footers (Liferay 7 ministries) print the address without ``Địa chỉ:``; a line is an
+    address when it starts with a street number (``Số 138A Giảng Võ - Ba Đình - Hà Nội``) or
+    names two administrative units, and carries no label or e-mail.
+    """
+    s = clean(line)
+    if not s or len(s) > 200 or "@" in s or ":" in s:
+        return False
+    if _STREET_NO.match(s) and re.search(r"[,\-–]", s):
+        return True
+    return len(_ADMIN_WORD.findall(s)) >= 2
 
 
 # ------------------------------------------------------------------------------------ headings
