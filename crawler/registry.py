@@ -16,8 +16,12 @@ from urllib.parse import urlsplit
 
 COLUMNS = [
     "id", "name", "base_url", "platform", "sname", "sid", "agency",
-    "province_before", "province_after", "status", "status_note",
+    "province_before", "province_after", "status", "status_note", "new_url", "offline_since",
 ]
+
+#: ``status`` values: active, moved (→ ``new_url``), offline (since ``offline_since``), unknown
+#: (not verified yet), demo (a synthetic replica site: crawled only with ``--replica``).
+STATUSES = ("active", "moved", "offline", "unknown", "demo")
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class Site:
     province_after: str
     status: str
     status_note: str
+    new_url: str = ""
+    offline_since: str = ""
 
     @property
     def host(self) -> str:

@@ -20,6 +20,10 @@ from crawler.registry import Site, get_site, load_sites
 
 SPIDERS = {
     "vnportal": "crawler.spiders.vnportal.VnPortalSpider",
+    "liferay": "crawler.spiders.liferay.LiferaySpider",
+    "wordpress": "crawler.spiders.wordpress.WordPressSpider",
+    "generic": "crawler.spiders.generic.GenericSpider",
+    "vnportal_ng": "crawler.spiders.generic.GenericSpider",
 }
 
 
@@ -109,6 +113,9 @@ def run_crawl(
 ) -> CrawlSummary:
     """Crawl the given registry sites into the archive at ``db_path``; blocks until done."""
     sites = resolve_sites(site_ids)
+    demo_only = [s.id for s in sites if s.status == "demo"]
+    if demo_only and not replica:  # synthetic replica sites: never sent to the public host
+        raise CrawlSetupError(f"site(s) {', '.join(demo_only)} exist only on the replica; add --replica URL")
     if replica:
         check_replica(replica)
     try:  # one crawl per archive (crawler/lock.py); released below or when the process dies

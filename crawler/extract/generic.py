@@ -328,8 +328,6 @@ def _fill(out: dict, root, url: str, sel: dict) -> None:
         out["next_pages"] = next_pages(root, url, sel)
     else:
         out["title"] = first_text(root, ["title"])
-    if out["kind"] != "list":
-        out["articles"] = items
     out["article_id"] = article_id(url, root, sel) if out["kind"] == "article" else None
     out["contact"], out["editor"], out["site_name"] = parse_footer(root, sel)
     out["visitor_counter"] = parse_counter(root, sel)
@@ -349,6 +347,8 @@ def extract_generic(text: str, url: str) -> dict:
     if out["kind"] == "list":
         return out
     _main_text(out, text, url)
+    if out["visitor_counter"] is None:
+        out["visitor_counter"] = _labelled_counter(root)
     if out["kind"] != "article":
         return out
     if out["published_at"] is None:
@@ -361,8 +361,6 @@ def extract_generic(text: str, url: str) -> dict:
                 out["body_text"] = "\n\n".join(paras[:-1])
     if out["view_count"] is None:
         out["view_count"] = _labelled_views(root)
-    if out["visitor_counter"] is None:
-        out["visitor_counter"] = _labelled_counter(root)
     return out
 
 

@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from govnews.replica import admin, render
 from govnews.replica.content import PAGE_SIZE, SiteContent, build_site_content
+from govnews.replica.platforms import platform_site
 from govnews.replica.render import Article, Category, SiteInfo
 from govnews.replica.sites import site_for_host
 
@@ -298,6 +299,9 @@ class Replica:
             return p
 
     def handle(self, method: str, host: str, target: str, form: dict | None = None) -> Response:
+        other = platform_site(host)  # Liferay / WordPress / generic replica sites (issue 7)
+        if other is not None:
+            return Response(*other.handle(method, target))
         info = site_for_host(host)
         portal = self.portal(info)
         overridden = admin.intercept(self, info, target)  # living replica: redirect / refuse
