@@ -417,10 +417,38 @@ def _candidates(
     sql = (
         f"SELECT f.rowid, {rank}, m.published_at, m.view_count FROM {fts} f "
         "JOIN articles m INDEXED BY articles_search_meta ON m.id = f.rowid "
-        f"WHERE {' AND '.join([f'{fts} MATCH :match', *where])} "
+        f"WHERE {' AND '.join([f'{fts} MATCH :match', *_bounded(where, params)])} "
         "ORDER BY f.rowid DESC LIMIT :cap"
     )
     return db.execute(sql, dict(params, cap=CANDIDATES + 1)).fetchall()
+
+
+def _bounded(where: list[str], params: dict) -> list[str]:
+    """``where`` plus the rowid range of the filtered articles, when known: FTS5 then reads
+    only that part of each doclist (a site crawled on its own has neighbouring rowids)."""
+    if "id_lo" in params:
+        return [*where, "f.rowid BETWEEN :id_lo AND :id_hi"]
+    return where
+
+
+def _id_bounds(db: sqlite_utils.Database, where: list[str], params: dict) -> int | None:
+    """Put the rowid range of the articles passing the site/date filters into ``params``
+    (when at most 20,000 do: a bounded index scan); returns how many there are, None if not
+    counted."""
+    if "site" not in params and "since" not in params and "until" not in params:
+        return None
+    index = "articles_site_published_at" if "site" in params else "articles_published_at"
+    keep = [w for w in where if w.startswith(("m.site", "m.published_at"))]
+    lo, hi, n = db.execute(
+        f"SELECT min(id), max(id), count(*) FROM (SELECT m.id AS id FROM articles m "
+        f"INDEXED BY {index} WHERE {' AND '.join(keep)} LIMIT 20001)",
+        params,
+    ).fetchone()
+    if n > 20000:
+        return None
+    if n:
+        params["id_lo"], params["id_hi"] = lo, hi
+    return n
 
 
 def _probe(db: sqlite_utils.Database, fts: str, match: str) -> list[tuple]:
@@ -491,7 +519,7 @@ def _all_matches(
     sql = (
         f"SELECT f.rowid, NULL, m.published_at, m.view_count FROM {fts} f "
         "JOIN articles m INDEXED BY articles_search_meta ON m.id = f.rowid "
-        f"WHERE {' AND '.join([f'{fts} MATCH :match', *where])}"
+        f"WHERE {' AND '.join([f'{fts} MATCH :match', *_bounded(where, params)])}"
     )
     return db.execute(sql, params).fetchall()
 
@@ -547,6 +575,8 @@ def search(
     params["match"] = match
 
     results = Results()
+    if _id_bounds(db, where, params) == 0:
+        return results  # no article passes the site/date filters
     try:
         # Cheap probe first: without filters or bm25, FTS5 stops after CANDIDATES + 1 matches.
         probe = _probe(db, fts, match)
