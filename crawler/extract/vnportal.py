@@ -450,6 +450,9 @@ def parse_html(text: str):
     return root
 
 
+_LIST_CLASSES = ("ArticleList", "ArticleOfCat")
+
+
 class _Page:
     def __init__(self, root, url: str):
         self.root, self.url, self.sel = root, url, selectors()
@@ -482,7 +485,10 @@ class _Page:
             if el is None:
                 continue
             if content is None:
+                # the main column's body or article list: a heading module never swallows
+                # it (a one-item ``ul.ArticleList`` makes the column short enough to climb into)
                 content = [c for xp in sel["content"] for c in xp(root, self.index)]
+                content += self._list_marks()
             cur = len(el.text_content())
             for _ in range(4):
                 par = el.getparent()
@@ -505,6 +511,15 @@ class _Page:
                 break
             cs -= bad
         self.noise = cs
+
+    def _list_marks(self) -> list:
+        """Items of ``ul.ArticleList`` / ``ul.ArticleOfCat``: a list even with one item."""
+        out = []
+        for cls in _LIST_CLASSES:
+            for ul in self.index.by_class.get(cls, ()):
+                if ul.tag == "ul":
+                    out.extend(li for li in ul.iterchildren("li"))
+        return out
 
     # -- list items
     def list_items(self):
