@@ -1,7 +1,9 @@
 """The archive pipeline: every item goes to the SQLite archive through ``ArchiveWriter``.
 
-The writer owns a background thread, so compressing raw pages and committing batches never
-blocks the Twisted reactor (see ``archive/store.py``).
+By default the writer runs in a child process (``archive/procwriter.py``) that also extracts
+article pages, so extraction, compression and SQLite use the core Scrapy leaves idle and never
+block the Twisted reactor.  ``GOVNEWS_WRITER_PROCESS = False`` keeps everything in-process
+(the writer then uses a background thread, and articles are extracted here).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import json
 from scrapy import signals
 
 from archive.db import resolve_db_path
+from archive.procwriter import ProcessArchiveWriter
 from archive.store import ArchiveWriter, body_hash
+from crawler.extract import extract_full
 from crawler.items import ArticleItem, ListWalkItem, PageItem, RemovalItem, SiteSnapshotItem
 from crawler.registry import load_sites
 
@@ -29,7 +33,8 @@ def crawl_status(reason: str) -> str:
 class ArchivePipeline:
     def __init__(self, crawler, path: str):
         self.crawler = crawler
-        self.writer = ArchiveWriter(path)
+        in_child = crawler.settings.getbool("GOVNEWS_WRITER_PROCESS", True)
+        self.writer = ProcessArchiveWriter(path) if in_child else ArchiveWriter(path)
         self.crawl_id: int | None = None
         crawler.govnews_archive = self.writer
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -65,6 +70,16 @@ class ArchivePipeline:
         return digest
 
     def process_item(self, item, spider=None):
+        if isinstance(item, ArticleItem) and item.get("data") is None:
+            page = item["page"]
+            if isinstance(self.writer, ProcessArchiveWriter):
+                self.writer.put_article_raw(
+                    crawl_id=self.crawl_id, site=item["site"], article_id=str(item["article_id"]),
+                    url=item["url"], page=dict(page),
+                )
+                self.crawler.stats.inc_value("govnews/articles")
+                return item
+            item["data"] = extract_full(page["body"], page["final_url"], page.get("headers"))
         if isinstance(item, ArticleItem):
             digest = self._put_page(item["page"])
             self.writer.put_article(

@@ -68,6 +68,7 @@ EXTENSIONS = {
 GOVNEWS_DB = os.environ.get("GOVNEWS_DB") or None  # archive path; None = resolve from GOVNEWS_DB env or ./govnews.db
 GOVNEWS_REPLICA = os.environ.get("GOVNEWS_REPLICA") or None  # e.g. "http://127.0.0.1:8088": send registry hosts' traffic there
 GOVNEWS_PROGRESS = False  # tqdm progress bar on stderr
+GOVNEWS_WRITER_PROCESS = True  # extract articles + write the archive in a child process
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -17,9 +17,11 @@ from govnews.replica import SEED_ID, ReplicaServer
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DATE = "2023-07-18T08:30:00+07:00"
 
-# Crawl with a broken date extractor: the spider's extract_full loses published_at.
+# Crawl with a broken date extractor: extract_full loses published_at.  Articles are extracted
+# in the archive pipeline (in-process with GOVNEWS_WRITER_PROCESS=False, so the patch applies).
 BROKEN_CRAWL = """
 import sys
+import crawler.pipelines as pipelines
 import crawler.spiders.vnportal as spider
 real = spider.extract_full
 def broken(*args, **kwargs):
@@ -27,6 +29,7 @@ def broken(*args, **kwargs):
     data["published_at"] = None
     return data
 spider.extract_full = broken
+pipelines.extract_full = broken
 from govnews.cli import main
 sys.argv = ["govnews", *sys.argv[1:]]
 main()
@@ -64,7 +67,8 @@ def q(db: Path, sql: str, *params):
 def fixed(tmp_path_factory):
     db = tmp_path_factory.mktemp("reextract") / "archive.db"
     with ReplicaServer(articles=12) as srv:
-        res = run(BROKEN_CRAWL, "crawl", "chauthanh", "--db", str(db), "--replica", srv.url)
+        res = run(BROKEN_CRAWL, "crawl", "chauthanh", "--db", str(db), "--replica", srv.url,
+                  "--set", "GOVNEWS_WRITER_PROCESS=False")
         assert res.returncode == 0, res.stderr
         broken = q(db, "select count(*) from articles where published_at is null")[0][0]
         srv.clear_log()

@@ -310,16 +310,13 @@ class VnPortalSpider(scrapy.Spider):
         )
 
     def parse_article(self, response: Response, site_id: str, article_id: str):
-        site = get_site(site_id)
-        data = extract_full(response.body, response.url, _headers(response))
-        snap = self._snapshot(site, data)
-        if snap:
-            yield snap
+        # Extraction happens in the archive pipeline (in the writer process by default), off
+        # the reactor: the spider needs nothing from an article page to navigate.
         yield ArticleItem(
-            site=site.id,
+            site=site_id,
             article_id=article_id,
             url=response.url,
-            data=data,
+            data=None,
             page=page_item(response),
         )
 
