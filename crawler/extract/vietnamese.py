@@ -16,6 +16,7 @@ import html
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 import phonenumbers
 
@@ -28,10 +29,28 @@ _WS = re.compile(r"\s+")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 
 
+# Memoisation: a portal repeats its menu, sidebar and footer strings on every page, so the
+# pure parsers below are cached per distinct input (short strings only for ``clean``; mutable
+# results are copied on the way out).  A crawl or re-extraction runs them thousands of times.
+_MEMO = 1 << 15
+_SHORT = 300
+
+
 def clean(s: str | None) -> str:
     """NFC-normalise, resolve stray HTML entities, drop invisibles, collapse whitespace."""
     if not s:
         return ""
+    if len(s) <= _SHORT:
+        return _clean_memo(s)
+    return _clean(s)
+
+
+@lru_cache(maxsize=_MEMO)
+def _clean_memo(s: str) -> str:
+    return _clean(s)
+
+
+def _clean(s: str) -> str:
     if "&" in s and _ENTITY.search(s):
         s = html.unescape(s)
     if not s.isascii():
@@ -136,6 +155,17 @@ def parse_date(s: str | None) -> str | None:
     """
     if not s:
         return None
+    if len(s) <= _SHORT:
+        return _parse_date_memo(s)
+    return _parse_date(s)
+
+
+@lru_cache(maxsize=_MEMO)
+def _parse_date_memo(s: str) -> str | None:
+    return _parse_date(s)
+
+
+def _parse_date(s: str) -> str | None:
     s = clean(s)
     best: tuple[int, str] | None = None
     m = _TIME_DATE.search(s)
@@ -163,17 +193,22 @@ def parse_date(s: str | None) -> str | None:
 
 def parse_phones(s: str | None) -> list[str]:
     """All phone numbers in ``s`` (Vietnamese national or international forms) in E.164."""
+    if not s or not any(c.isdigit() for c in s):
+        return []
+    return list(_parse_phones_memo(s))
+
+
+@lru_cache(maxsize=_MEMO)
+def _parse_phones_memo(s: str) -> tuple[str, ...]:
     out: list[str] = []
-    if not s:
-        return out
     try:
         for m in phonenumbers.PhoneNumberMatcher(s, "VN", leniency=phonenumbers.Leniency.POSSIBLE):
             e164 = phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)
             if e164 not in out:
                 out.append(e164)
     except Exception:  # noqa: BLE001 - never raise on odd input
-        return out
-    return out
+        return tuple(out)
+    return tuple(out)
 
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
@@ -241,6 +276,12 @@ def parse_counter(s: str | None, *, min_fields: int = 1) -> dict | None:
     """
     if not s:
         return None
+    found = _parse_counter_memo(s, min_fields)
+    return dict(found) if found is not None else None
+
+
+@lru_cache(maxsize=_MEMO)
+def _parse_counter_memo(s: str, min_fields: int) -> dict | None:
     found: dict = dict.fromkeys(COUNTER_FIELDS)
     # a label alone on its line (table cell) takes the number on the next line
     s = _LABEL_ALONE.sub(lambda m: m.group(1) + ": ", s)
@@ -285,10 +326,17 @@ def parse_contact(text: str | None) -> dict:
     ``text`` may hold several lines; a value runs from its label to the next label or the
     end of the line.  Labels need a colon except ``Giấy phép số …`` and ``Fax``/``Email``.
     """
+    if not text:
+        return {"agency": None, "address": None, "phones": [], "fax": [], "emails": [],
+                "editor": None, "licence": None}
+    memo = _parse_contact_memo(text)
+    return {k: list(v) if isinstance(v, list) else v for k, v in memo.items()}
+
+
+@lru_cache(maxsize=_MEMO)
+def _parse_contact_memo(text: str) -> dict:
     out: dict = {"agency": None, "address": None, "phones": [], "fax": [], "emails": [],
                  "editor": None, "licence": None}
-    if not text:
-        return out
     for line in text.splitlines():
         marks = []
         for m in _CONTACT.finditer(line):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -105,8 +105,15 @@ class Selector:
     def __call__(self, scope, index=None):
         if self.parts is None or index is None:
             return self.xpath(scope)
+        if scope is not index.root:
+            if len(self.parts) != 1:
+                return self.xpath(scope)
+            # a sub-tree query: the document-wide matches (computed once per page) under scope
+            return [el for el in index.matches(self) if el is scope or _under(el, scope)]
         (_, a), rest = self.parts[0], self.parts[1:]
         firsts = index.candidates(a)
+        if firsts is None:
+            return self.xpath(scope)
         if not rest:
             return firsts
         comb, b = rest[0]
@@ -124,29 +131,60 @@ class Index:
         self.root = root
         self.by_class: dict = {}
         self.by_id: dict = {}
+        self.by_class_attr: dict = {}  # the whole class attribute -> elements
         self.attrd: list = []
-        for el in root.xpath("//*[@class or @id]"):
+        self.pos: dict = {}
+        self.cache: dict = {}
+        for n, el in enumerate(root.xpath("//*[@class or @id]")):
             self.attrd.append(el)
+            self.pos[el] = n
             c = el.get("class")
             if c:
+                self.by_class_attr.setdefault(c, []).append(el)
                 for t in c.split():
                     self.by_class.setdefault(t, []).append(el)
             i = el.get("id")
             if i:
                 self.by_id.setdefault(i, []).append(el)
 
-    def candidates(self, s: Simple) -> list:
+    def matches(self, sel: Selector) -> list:
+        """Document-wide matches of a one-part selector, cached for the page."""
+        got = self.cache.get(sel)
+        if got is None:
+            got = self.cache[sel] = sel(self.root, self)
+        return got
+
+    def candidates(self, s: Simple) -> list | None:
+        """Elements matching ``s`` in document order; None when lxml's XPath is cheaper."""
         if s.id:
             pool = self.by_id.get(s.id, [])
         elif s.classes:
             pool = self.by_class.get(s.classes[0], [])
         elif s.tag:
             pool = list(self.root.iter(s.tag))
-        elif all(a in ("id", "class") for a, _, _ in s.attrs):
-            pool = self.attrd
+        elif s.attrs and s.attrs[0][0] in ("id", "class") and s.attrs[0][1]:
+            # ``[id$='lblContent']``: test each distinct attribute value once, not each element
+            attr, op, val = s.attrs[0]
+            groups = self.by_id if attr == "id" else self.by_class_attr
+            pool = [el for v, els in groups.items() if _attr_op(op, v, val) for el in els]
+            if len(pool) > 1:
+                pool.sort(key=self.pos.__getitem__)
         else:
-            pool = list(self.root.iter())
+            return None  # e.g. ``[itemprop='datePublished']``: one C-level scan
         return [el for el in pool if isinstance(el.tag, str) and s.match(el)]
+
+
+def _under(el, anc) -> bool:
+    """True when ``anc`` is a proper ancestor of ``el``."""
+    for a in el.iterancestors():
+        if a is anc:
+            return True
+    return False
+
+
+def _attr_op(op: str, v: str, val: str) -> bool:
+    return (v == val if op == "=" else v.endswith(val) if op == "$=" else
+            val in v if op == "*=" else v.startswith(val))
 
 
 @cache
@@ -192,6 +230,12 @@ def parse_vnportal_url(url: str | None) -> dict | None:
     """
     if not url or not isinstance(url, str):
         return None
+    got = _parse_vnportal_url(url)
+    return dict(got) if got is not None else None
+
+
+@lru_cache(maxsize=1 << 15)
+def _parse_vnportal_url(url: str) -> dict | None:
     try:
         parts = urlsplit(url.strip())
     except ValueError:
@@ -327,7 +371,7 @@ def _inside(el, anc) -> bool:
 
 
 def _first(xps, root, ok=lambda el: True, index=None):
-    idx = index if index is not None and index.root is root else None
+    idx = index
     for xp in xps:
         try:
             for el in xp(root, idx):
@@ -374,6 +418,15 @@ def _abs(base: str, href: str | None) -> str | None:
     href = href.strip()
     if not href or href.startswith(("javascript:", "data:", "#", "mailto:", "tel:")):
         return None
+    if href[0] == "/" and href[1:2] != "/" and "://" in base:
+        # a site-absolute link depends only on the page's origin: memoised per origin
+        cut = base.find("/", base.index("://") + 3)
+        base = base if cut < 0 else base[:cut]
+    return _join(base, href)
+
+
+@lru_cache(maxsize=1 << 15)
+def _join(base: str, href: str) -> str | None:
     try:
         return urljoin(base, href)
     except ValueError:
@@ -436,6 +489,20 @@ def _empty(url: str) -> dict:
     }
 
 
+@cache
+def _parser():
+    """lxml.html's parser with a C-level element class lookup.
+
+    ``lxml.html``'s default lookup is a Python callback run for every element proxy the
+    extractor touches; every vnPortal element only needs the generic :class:`HtmlElement`
+    methods (``text_content``, ``drop_tree``, ``make_links_absolute``)."""
+    parser = lhtml.HTMLParser()
+    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
+        element=lhtml.HtmlElement, comment=lhtml.HtmlComment,
+        pi=lhtml.HtmlProcessingInstruction, entity=lhtml.HtmlEntity))
+    return parser
+
+
 def parse_html(text: str):
     """lxml document for ``text`` or None (empty / unparsable)."""
     if not text or not text.strip():
@@ -443,7 +510,7 @@ def parse_html(text: str):
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     text = text.replace("\x00", "")
     try:
-        root = lhtml.document_fromstring(text)
+        root = lhtml.document_fromstring(text, parser=_parser())
     except (etree.ParserError, ValueError, TypeError):
         return None
     etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
@@ -451,6 +518,16 @@ def parse_html(text: str):
 
 
 _LIST_CLASSES = ("ArticleList", "ArticleOfCat")
+# compiled once: ``el.xpath(str)`` compiles its expression on every call
+_SHORT_TEXTS = etree.XPath("//text()[string-length(.) < 80 and string-length(.) > 4]")
+_HAS_LONG_P = etree.XPath("boolean(.//p[string-length(normalize-space(.)) > 300])")
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_heading(t: str, heads: frozenset) -> bool:
+    """``t`` is a noise module heading (``TIN NỔI BẬT``); the same sidebar strings recur on
+    every page of a site, hence the cache."""
+    return vn.clean(t).rstrip(":").upper() in heads
 
 
 class _Page:
@@ -478,8 +555,8 @@ class _Page:
                 cand.append(el)
         heads = sel["noise_headings"]
         content = None
-        for t in root.xpath("//text()[string-length(.) < 80]"):
-            if len(t) < 5 or vn.clean(t).rstrip(":").upper() not in heads:
+        for t in _SHORT_TEXTS(root):
+            if not _is_heading(str(t), heads):
                 continue
             el = t.getparent()
             if el is None:
@@ -498,7 +575,7 @@ class _Page:
                 # a module is its heading plus a short list; stop before the column/page
                 if plen > 2500 or plen > max(600, 3 * cur) or any(_inside(c, par) for c in content):
                     break
-                if par.xpath("boolean(.//p[string-length(normalize-space(.)) > 300])"):
+                if _HAS_LONG_P(par):
                     break
                 el, cur = par, plen
             cand.append(el)
@@ -642,7 +719,7 @@ def _container_search(page: _Page, body, key: str, *, accept=None):
         if anc is None:
             break
         for xp in page.sel[key]:
-            for el in xp(anc, None):
+            for el in xp(anc, page.index):
                 if _inside(el, body) or not page.ok(el):
                     continue
                 if accept is None or accept(el):
@@ -717,7 +794,7 @@ def _fill_article(page: _Page, out: dict, body, container, paras: list[Para], ti
         return not _inside(el, body) and page.ok(el)
 
     # lead
-    lead_el = _first(sel["lead"], container, outside_body)
+    lead_el = _first(sel["lead"], container, outside_body, page.index)
     lead = _text(lead_el) or None
 
     # date: machine-readable meta first, then the date element, then labelled text
@@ -730,7 +807,8 @@ def _fill_article(page: _Page, out: dict, body, container, paras: list[Para], ti
         if published:
             break
     if not published:
-        d = _first(sel["date"], container, lambda e: outside_body(e) and vn.parse_date(_text(e)))
+        d = _first(sel["date"], container, lambda e: outside_body(e) and vn.parse_date(_text(e)),
+                   page.index)
         if d is not None:
             published = vn.parse_date(_text(d))
     ctext = lines_text(container, page.noise | {body})
@@ -748,7 +826,7 @@ def _fill_article(page: _Page, out: dict, body, container, paras: list[Para], ti
         view = vn.parse_view_count("\n".join(p.text for p in paras))
 
     # author element
-    author_el = _first(sel["author"], container, page.ok)
+    author_el = _first(sel["author"], container, page.ok, page.index)
     author = _text(author_el) or None
 
     # walk the body paragraphs
