@@ -24,6 +24,7 @@ stderr.
 
 from __future__ import annotations
 
+import html
 import re
 import socket
 import threading
@@ -36,7 +37,7 @@ from govnews.replica import admin, render
 from govnews.replica.content import PAGE_SIZE, SiteContent, build_site_content
 from govnews.replica.platforms import platform_site
 from govnews.replica.render import Article, Category, SiteInfo
-from govnews.replica.sites import site_for_host
+from govnews.replica.sites import serves_host, site_for_host
 
 CACHE_SIZE = 4096
 
@@ -302,6 +303,13 @@ class Replica:
         other = platform_site(host)  # Liferay / WordPress / generic replica sites (issue 7)
         if other is not None:
             return Response(*other.handle(method, target))
+        if not serves_host(host):
+            # A portal host this replica does not model (e.g. cantho.gov.vn): say so rather
+            # than answer with another portal's pages, which would be archived under it.
+            return Response(421, "text/html; charset=utf-8",
+                            f"<html><body><h1>421 Misdirected Request</h1><p>The replica does "
+                            f"not serve {html.escape(host)}.</p></body></html>".encode(),
+                            "misdirected")
         info = site_for_host(host)
         portal = self.portal(info)
         overridden = admin.intercept(self, info, target)  # living replica: redirect / refuse

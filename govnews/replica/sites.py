@@ -56,3 +56,25 @@ def site_for_host(host: str | None) -> SiteInfo:
     elif name.count(":") == 1:
         name = name.split(":", 1)[0]
     return SITES_BY_HOST.get(name, DEFAULT_SITE)
+
+
+def _host_name(host: str | None) -> str:
+    name = (host or "").strip().lower()
+    if name.startswith("["):
+        return name[1 : name.find("]")] if "]" in name else name
+    return name.split(":", 1)[0] if name.count(":") == 1 else name
+
+
+def serves_host(host: str | None) -> bool:
+    """Whether the vnPortal replica answers for ``host``: its own sites, any Sóc Trăng portal
+    host (any of them can serve any ``sname``), and the replica's own address."""
+    import ipaddress
+
+    name = _host_name(host)
+    if not name or name == "localhost" or name in SITES_BY_HOST or name.endswith("soctrang.gov.vn"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
