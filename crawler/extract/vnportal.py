@@ -83,6 +83,18 @@ class Simple:
         return True
 
 
+# constant XPaths, compiled once (``el.xpath(str)`` compiles its expression on every call)
+_XP_ATTRD = etree.XPath("//*[@class or @id]")
+_XP_HAS_BR = etree.XPath("//*[br]")
+_XP_OG_TITLE = etree.XPath("//meta[@property='og:title']/@content")
+_XP_CURRENT = etree.XPath(
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' CurrentPage ') or "
+    "contains(@class, 'current') or contains(@class, 'active')]")
+_XP_POSTBACK_LINKS = etree.XPath("//a[contains(@href, '__doPostBack')]")
+_XP_COLON_TEXTS = etree.XPath("//text()[contains(., ':')]")
+_XP_TEXTS = etree.XPath("//text()")
+
+
 class Selector:
     """``A``, ``A > B`` or ``A B`` of :class:`Simple` parts, with an XPath for the rest."""
 
@@ -135,7 +147,7 @@ class Index:
         self.attrd: list = []
         self.pos: dict = {}
         self.cache: dict = {}
-        for n, el in enumerate(root.xpath("//*[@class or @id]")):
+        for n, el in enumerate(_XP_ATTRD(root)):
             self.attrd.append(el)
             self.pos[el] = n
             c = el.get("class")
@@ -690,7 +702,7 @@ class _Page:
             gp = par.getparent()
             if gp is not None:
                 scores[gp] = scores.get(gp, 0) + s / 2
-        for el in self.root.xpath("//*[br]"):
+        for el in _XP_HAS_BR(self.root):
             if el.tag in ("p",):
                 continue
             own = [el.text or ""] + [
@@ -763,7 +775,7 @@ def extract_vnportal(text: str, url: str) -> dict:
     # ---------------------------------------------------------------- article fields
     title = _text(title_el) or None
     if has_content and title is None:
-        meta = root.xpath("//meta[@property='og:title']/@content")
+        meta = _XP_OG_TITLE(root)
         title = vn.clean(meta[0]) if meta else (_text(root.find(".//title")) or None)
 
     if has_content:
@@ -978,15 +990,12 @@ def _category(page: _Page, out: dict, info: dict | None) -> str | None:
 def _postbacks(page: _Page) -> list[dict]:
     out, seen = [], set()
     current = None
-    for el in page.root.xpath(
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' CurrentPage ') or "
-        "contains(@class, 'current') or contains(@class, 'active')]"
-    ):
+    for el in _XP_CURRENT(page.root):
         t = _text(el)
         if t.isdigit():
             current = t
             break
-    for a in page.root.xpath("//a[contains(@href, '__doPostBack')]"):
+    for a in _XP_POSTBACK_LINKS(page.root):
         m = _POSTBACK.search(a.get("href") or "")
         if not m:
             continue
@@ -1021,7 +1030,7 @@ def _site_wide(page: _Page, out: dict, body) -> None:
     contact = vn.parse_contact(ftext)
     if not (contact["agency"] or contact["address"] or contact["phones"] or contact["emails"]):
         hits = []
-        for t in root.xpath("//text()[contains(., ':')]"):
+        for t in _XP_COLON_TEXTS(root):
             if _CONTACT_LABEL.search(t):
                 el = t.getparent()
                 if el is not None and not (body is not None and _inside(el, body)):
@@ -1047,7 +1056,7 @@ def _site_wide(page: _Page, out: dict, body) -> None:
             break
     if counter is None:
         hits = []
-        for t in root.xpath("//text()"):
+        for t in _XP_TEXTS(root):
             if _COUNTER_LABEL.search(t):
                 el = t.getparent()
                 if el is not None and not (body is not None and _inside(el, body)):
