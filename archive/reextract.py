@@ -51,7 +51,7 @@ def extract_fields(body: bytes, url: str, content_type: str | None) -> dict[str,
     from crawler.extract import extract_full
 
     headers = {"content-type": content_type} if content_type else None
-    data = extract_full(body, url, headers)
+    data = extract_full(body, url, headers, site_wide=False)  # contact/counter are not compared
     out = {
         "title": _text(data.get("title")),
         "lead": _text(data.get("lead")),

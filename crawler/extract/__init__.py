@@ -51,20 +51,26 @@ def _platform_extractor(platform: str):
 
 def extract_full(body: bytes | str | None, url: str,
                  headers: Mapping[str, str] | None = None, *, encoding: str | None = None,
-                 platform: str | None = None) -> dict:
+                 platform: str | None = None, site_wide: bool = True) -> dict:
     """All fields: the public ones plus ``body_html``, ``editor``, ``licence``, ``postbacks``
     (``[{target, argument}]`` of ``__doPostBack`` pager links; ``next_pages`` is the same
     list, or the next list-page URLs on other platforms), ``sname`` and ``article_id``,
     ``platform`` (the extractor used) and ``site_name`` (footer heading).
 
     ``platform`` (vnportal, vnportal_ng, liferay, wordpress, generic) picks the extractor;
-    None detects it from the page (generator meta, URL patterns, markup)."""
+    None detects it from the page (generator meta, URL patterns, markup).
+
+    ``site_wide=False`` lets the vnPortal extractor skip the footer contact and visitor counter
+    (``contact``/``editor``/``licence``/``visitor_counter`` then stay empty): re-extraction only
+    compares article fields and is faster without them."""
     url = url or ""
     try:
         text, _enc = decode(body, headers, encoding)
         if platform is None:
             platform, _why = detect_platform(text, url, headers)
-        out = _platform_extractor(platform)(text, url)
+        fn = _platform_extractor(platform)
+        out = fn(text, url, site_wide=False) if not site_wide and fn is extract_vnportal else (
+            fn(text, url))
     except Exception:  # noqa: BLE001 - an extractor bug must not stop a crawl
         log.exception("extract failed for %s", url)
         out = _empty(url)

@@ -739,7 +739,7 @@ def _container_search(page: _Page, body, key: str, *, accept=None):
     return None, None
 
 
-def extract_vnportal(text: str, url: str) -> dict:
+def extract_vnportal(text: str, url: str, *, site_wide: bool = True) -> dict:
     out = _empty(url)
     info = parse_vnportal_url(url)
     if info:
@@ -794,7 +794,8 @@ def extract_vnportal(text: str, url: str) -> dict:
     if out["category"] is None:
         out["category"] = _category(page, out, info)
 
-    _site_wide(page, out, body if out["kind"] == "article" else None)
+    if site_wide:
+        _site_wide(page, out, body if out["kind"] == "article" else None)
     return out
 
 
