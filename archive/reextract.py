@@ -259,6 +259,8 @@ def _results(
             yield _extract_batch(b)
         return
     method = "fork" if sys.platform.startswith("linux") else None
+    if method == "fork":
+        import crawler.extract  # noqa: F401  (imported once here, inherited by every worker)
     ctx = multiprocessing.get_context(method)
     with ctx.Pool(workers, initializer=_worker_init, initargs=(path,)) as pool:
         yield from pool.imap_unordered(_extract_batch, batches)

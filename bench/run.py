@@ -158,7 +158,7 @@ def run_figure(name: str, quick: bool) -> dict:
         print(line, end="", flush=True)
     proc.wait()
     return {
-        "name": name, "n": FIGURES[name]["n"], "returncode": proc.returncode,
+        "name": name, "n": FIGURES[name]["n"], "returncode": proc.returncode, "quick": quick,
         "seconds": round(time.perf_counter() - t, 1), "result": result,
         "output": lines[-60:], "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
@@ -261,7 +261,12 @@ def summarise(fig: dict) -> list[dict]:
 
 def write_markdown(path: Path, figs: list[dict], mach: dict, argv: list[str], started: str,
                    quick: bool) -> None:
-    rows = [row for f in figs for row in summarise(f)]
+    rows = []
+    for f in figs:
+        for row in summarise(f):
+            if f["quick"] and not quick:
+                row = dict(row, figure=row["figure"] + " *(quick)*")
+            rows.append(row)
     out = [
         "# Benchmarks",
         "",
@@ -280,6 +285,10 @@ def write_markdown(path: Path, figs: list[dict], mach: dict, argv: list[str], st
     if quick:
         out += ["", "> `--quick`: small sizes for a smoke test. These are not the issue's "
                     "figures; run `python bench/run.py` for them."]
+    elif any(f["quick"] for f in figs):
+        out += ["", "> Run at `--quick` sizes (marked *quick* below): "
+                + ", ".join(f["name"] for f in figs if f["quick"])
+                + ". Their rows are not the issue's full-size figures."]
     if any(f["load_before"] > 1.0 for f in figs):
         out += ["", "> The machine was shared while this ran (load average above 1 on "
                     f"{mach['cores']} cores): wall-clock figures are pessimistic; ratios, measured "
@@ -291,7 +300,8 @@ def write_markdown(path: Path, figs: list[dict], mach: dict, argv: list[str], st
                    + " |")
     out += ["", "## Output of each figure", ""]
     for f in figs:
-        out += [f"### {f['n']}. {f['name']} ({f['seconds']} s, exit {f['returncode']})", "",
+        sizes = " at --quick sizes" if f["quick"] else ""
+        out += [f"### {f['n']}. {f['name']}{sizes} ({f['seconds']} s, exit {f['returncode']})", "",
                 f"`{f['command']}`", "", "```", *f["output"], "```", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(out) + "\n", "utf-8")
@@ -301,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     ap.add_argument("--only", nargs="+", choices=list(FIGURES), help="run these figures only")
+    ap.add_argument("--quick-figures", nargs="+", choices=list(FIGURES), default=[],
+                    help="run these figures at --quick sizes (marked so in the report)")
     ap.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md",
                     help="Markdown report (default docs/benchmarks.md)")
     ap.add_argument("--json", type=Path, help="also write every figure's result as JSON")
@@ -308,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(raw)
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
     mach = machine()
-    figs = [run_figure(name, a.quick) for name in (a.only or list(FIGURES))]
+    figs = [run_figure(name, a.quick or name in a.quick_figures) for name in (a.only or list(FIGURES))]
     write_markdown(a.output, figs, mach, raw, started, a.quick)
     if a.json:
         a.json.write_text(json.dumps({"machine": mach, "figures": figs}, ensure_ascii=False,

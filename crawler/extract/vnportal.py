@@ -117,15 +117,19 @@ class Selector:
     def __call__(self, scope, index=None):
         if self.parts is None or index is None:
             return self.xpath(scope)
-        if scope is not index.root:
-            if len(self.parts) != 1:
-                return self.xpath(scope)
-            # a sub-tree query: the document-wide matches (computed once per page) under scope
-            return [el for el in index.matches(self) if el is scope or _under(el, scope)]
+        if scope is index.root:
+            return index.matches(self)  # computed once per page (callers never mutate it)
+        if len(self.parts) != 1:
+            return self.xpath(scope)
+        # a sub-tree query: the document-wide matches under scope
+        return [el for el in index.matches(self) if el is scope or _under(el, scope)]
+
+    def root_matches(self, index):
+        """Matches in the whole document of ``index``, through its lookup tables."""
         (_, a), rest = self.parts[0], self.parts[1:]
         firsts = index.candidates(a)
         if firsts is None:
-            return self.xpath(scope)
+            return self.xpath(index.root)
         if not rest:
             return firsts
         comb, b = rest[0]
@@ -147,6 +151,7 @@ class Index:
         self.attrd: list = []
         self.pos: dict = {}
         self.cache: dict = {}
+        self.tlen: dict = {}
         for n, el in enumerate(_XP_ATTRD(root)):
             self.attrd.append(el)
             self.pos[el] = n
@@ -160,11 +165,18 @@ class Index:
                 self.by_id.setdefault(i, []).append(el)
 
     def matches(self, sel: Selector) -> list:
-        """Document-wide matches of a one-part selector, cached for the page."""
+        """Document-wide matches of a selector, cached for the page."""
         got = self.cache.get(sel)
         if got is None:
-            got = self.cache[sel] = sel(self.root, self)
+            got = self.cache[sel] = sel.root_matches(self)
         return got
+
+    def text_len(self, el) -> int:
+        """``len(el.text_content())``, cached for the page (noise modules share ancestors)."""
+        n = self.tlen.get(el)
+        if n is None:
+            n = self.tlen[el] = len(el.text_content())
+        return n
 
     def candidates(self, s: Simple) -> list | None:
         """Elements matching ``s`` in document order; None when lxml's XPath is cheaper."""
@@ -578,12 +590,12 @@ class _Page:
                 # it (a one-item ``ul.ArticleList`` makes the column short enough to climb into)
                 content = [c for xp in sel["content"] for c in xp(root, self.index)]
                 content += self._list_marks()
-            cur = len(el.text_content())
+            cur = self.index.text_len(el)
             for _ in range(4):
                 par = el.getparent()
                 if par is None or par.tag in ("body", "html", "form"):
                     break
-                plen = len(par.text_content())
+                plen = self.index.text_len(par)
                 # a module is its heading plus a short list; stop before the column/page
                 if plen > 2500 or plen > max(600, 3 * cur) or any(_inside(c, par) for c in content):
                     break
@@ -595,7 +607,7 @@ class _Page:
         cs = {el for el in cand if el.tag not in ("html", "body", "form")}
         while True:  # a page-wide wrapper whose name happens to contain "menu" is not noise
             top = [el for el in cs if not any(a in cs for a in el.iterancestors())]
-            bad = {el for el in top if total > 2000 and len(el.text_content()) > 0.6 * total}
+            bad = {el for el in top if total > 2000 and self.index.text_len(el) > 0.6 * total}
             if not bad:
                 break
             cs -= bad
