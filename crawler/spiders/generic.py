@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -21,17 +20,14 @@ from scrapy.http import Request, Response
 from w3lib.url import canonicalize_url
 
 from crawler.extract import extract_full
-from crawler.items import ArticleItem, PageItem, SiteSnapshotItem
+from crawler.items import ArticleItem, SiteSnapshotItem
 from crawler.registry import Site, get_site
+from crawler.spiders.common import now_iso, page_item, response_headers
 
-KEEP_HEADERS = ("content-type", "last-modified", "etag", "content-encoding", "location")
 NOT_HTML = re.compile(
     r"\.(?:css|js|jpe?g|png|gif|svg|ico|webp|pdf|docx?|xlsx?|pptx?|zip|rar|7z|mp3|mp4|avi|xml|rss)$", re.I
 )
 
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def url_id(url: str) -> str:
@@ -40,25 +36,6 @@ def url_id(url: str) -> str:
     return hashlib.sha1(canon.encode("utf-8")).hexdigest()[:16]
 
 
-def page_item(response: Response) -> PageItem:
-    headers = {}
-    for key in KEEP_HEADERS:
-        value = response.headers.get(key)
-        if value is not None:
-            headers[key] = value.decode("latin-1")
-    return PageItem(
-        url=response.request.url if response.request else response.url,
-        final_url=response.url,
-        status=response.status,
-        headers=headers,
-        body=response.body,
-        fetched_at=now_iso(),
-    )
-
-
-def response_headers(response: Response) -> dict[str, str]:
-    ct = response.headers.get(b"Content-Type")
-    return {"content-type": ct.decode("latin-1")} if ct else {}
 
 
 class PlatformSpider(scrapy.Spider):

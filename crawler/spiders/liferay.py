@@ -18,7 +18,8 @@ from scrapy.http import Request, Response
 
 from crawler.extract.liferay import PAGE_PARAM, liferay_article_id
 from crawler.registry import get_site
-from crawler.spiders.generic import NOT_HTML, PlatformSpider, page_item
+from crawler.spiders.common import page_item
+from crawler.spiders.generic import NOT_HTML, PlatformSpider
 
 CATEGORY_PATH = re.compile(r"^/[\w\-]+/?$")
 SKIP_SEGMENTS = {"trang-chu", "web", "c", "dang-nhap", "en", "lien-he"}

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from urllib.parse import urlencode, urljoin
 
 import scrapy
@@ -25,16 +24,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.extract import extract_full, parse_vnportal_url
 from crawler.failures import record_failure, request_key
-from crawler.items import ArticleItem, ListWalkItem, PageItem, RemovalItem, SiteSnapshotItem
+from crawler.items import ArticleItem, ListWalkItem, RemovalItem, SiteSnapshotItem
 from crawler.registry import Site, get_site, site_for_sname
+from crawler.spiders.common import now_iso, page_item, response_headers
 from crawler.traps import CrawlGuard
 
-KEEP_HEADERS = ("content-type", "last-modified", "etag", "content-encoding", "location")
 GONE_STATUSES = (404, 410)  # an article page answering these is marked removed (content kept)
 
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def canonical_article_url(site: Site, ids: dict) -> str:
@@ -49,21 +45,6 @@ def canonical_article_url(site: Site, ids: dict) -> str:
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     return f"{site.base_url.rstrip('/')}/Default.aspx?{query}"
 
-
-def page_item(response: Response) -> PageItem:
-    headers = {}
-    for key in KEEP_HEADERS:
-        value = response.headers.get(key)
-        if value is not None:
-            headers[key] = value.decode("latin-1")
-    return PageItem(
-        url=response.request.url if response.request else response.url,
-        final_url=response.url,
-        status=response.status,
-        headers=headers,
-        body=response.body,
-        fetched_at=now_iso(),
-    )
 
 
 class VnPortalSpider(scrapy.Spider):
@@ -199,7 +180,7 @@ class VnPortalSpider(scrapy.Spider):
         if self.watching and not self._watch_home_ok(site, response):
             yield page_item(response)
             return
-        data = extract_full(response.body, response.url, _headers(response))
+        data = extract_full(response.body, response.url, response_headers(response))
         yield page_item(response)
         snap = self._snapshot(site, data)
         if snap:
@@ -226,7 +207,7 @@ class VnPortalSpider(scrapy.Spider):
         site = get_site(site_id)
         # The page we are on is not to be posted back for again (page 1 came by GET).
         self.postbacks_seen.add((site.id, catid, page_arg))
-        data = extract_full(response.body, response.url, _headers(response))
+        data = extract_full(response.body, response.url, response_headers(response))
         yield page_item(response)
         snap = self._snapshot(site, data)
         if snap:
@@ -405,10 +386,6 @@ def _postback(response: Response, **kwargs) -> FormRequest:
         warnings.simplefilter("ignore", ScrapyDeprecationWarning)
         return FormRequest.from_response(response, **kwargs)
 
-
-def _headers(response: Response) -> dict[str, str]:
-    ct = response.headers.get(b"Content-Type")
-    return {"content-type": ct.decode("latin-1")} if ct else {}
 
 
 def _list_url(site: Site, ids: dict) -> str:

@@ -19,7 +19,8 @@ from crawler.extract import EXTRA_KEYS, PUBLIC_KEYS
 from crawler.extract.wordpress import post_from_api
 from crawler.items import ArticleItem, PageItem
 from crawler.registry import get_site
-from crawler.spiders.generic import PlatformSpider, page_item, url_id
+from crawler.spiders.common import page_item
+from crawler.spiders.generic import PlatformSpider, url_id
 
 PER_PAGE = 20
 
