@@ -160,16 +160,24 @@ def score(results: list[dict], pages: list[dict]) -> dict:
     return out
 
 
-def time_extractor(fn, pages: list[dict], repeat: int) -> tuple[float, float, list[dict]]:
-    """(best wall ms/page, best CPU ms/page, results)."""
-    results = [fn(p) for p in pages[:3]]  # warm imports and caches of both sides alike
-    wall = cpu = float("inf")
+def time_extractors(pages: list[dict], repeat: int) -> dict[str, tuple[float, float, list]]:
+    """name -> (best wall ms/page, best CPU ms/page, results).
+
+    The extractors take turns within each repetition, so a burst of load from other processes
+    on a shared machine hits all of them rather than one."""
+    for fn in EXTRACTORS.values():
+        for p in pages[:3]:  # warm imports and caches of every side alike
+            fn(p)
+    best = {name: [float("inf"), float("inf"), []] for name in EXTRACTORS}
     for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        results = [fn(p) for p in pages]
-        wall = min(wall, (time.perf_counter() - t0) * 1000 / len(pages))
-        cpu = min(cpu, (time.process_time() - c0) * 1000 / len(pages))
-    return wall, cpu, results
+        for name, fn in EXTRACTORS.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            results = [fn(p) for p in pages]
+            b = best[name]
+            b[0] = min(b[0], (time.perf_counter() - t0) * 1000 / len(pages))
+            b[1] = min(b[1], (time.process_time() - c0) * 1000 / len(pages))
+            b[2] = results
+    return {name: (w, c, r) for name, (w, c, r) in best.items()}
 
 
 def _group(page: dict) -> str:
@@ -185,16 +193,17 @@ def run(articles: int, repeat: int) -> dict:
     groups: dict[str, list[dict]] = {}
     for p in pages:
         groups.setdefault(_group(p), []).append(p)
+    timed = {g: time_extractors(gpages, repeat) for g, gpages in groups.items()}
+    ordered = [p for g in groups.values() for p in g]
     figures: dict = {}
-    for name, fn in EXTRACTORS.items():
+    for name in EXTRACTORS:
         results, by_group, wall_total, cpu_total = [], {}, 0.0, 0.0
         for g, gpages in groups.items():
-            wall, cpu, res = time_extractor(fn, gpages, repeat)
+            wall, cpu, res = timed[g][name]
             by_group[g] = round(wall, 3)
             wall_total += wall * len(gpages)
             cpu_total += cpu * len(gpages)
             results += res
-        ordered = [p for g in groups.values() for p in g]
         figures[name] = {"ms_per_page": round(wall_total / len(pages), 3),
                          "cpu_ms_per_page": round(cpu_total / len(pages), 3),
                          "ms_per_page_by_group": by_group,
