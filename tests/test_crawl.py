@@ -317,3 +317,28 @@ def test_sites_list_json():
     assert sites["chauthanh"]["sname"] == "huyenchauthanh"
     assert sites["chauthanh"]["sid"] == "1308"
     assert sites["chauthanh"]["province_after"] == "Cần Thơ"
+
+
+def test_ctrl_c_stops_cleanly_and_resumes(replica, tmp_path):
+    db = tmp_path / "interrupted.db"
+    replica.clear_log()
+    cmd = [sys.executable, "-m", "govnews", "crawl", "chauthanh", "--db", str(db),
+           "--replica", replica.url, "--set", "DOWNLOAD_DELAY=0.05",
+           "--set", "AUTOTHROTTLE_ENABLED=False"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        time.sleep(0.2)
+        if sum(1 for r in replica.requests if r["kind"] == "article") >= 10:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "interrupted" in err
+    assert q(db, "select status from crawls")[0][0] == "interrupted"
+    partial = q(db, "select count(*) from articles")[0][0]
+    assert 0 < partial < 73
+    res = govnews("crawl", "chauthanh", "--db", str(db), "--replica", replica.url)
+    assert res.returncode == 0, res.stderr
+    assert q(db, "select count(*), count(distinct article_id) from articles")[0] == (73, 73)

@@ -68,3 +68,6 @@ def cli(sites, db, replica, refresh, progress, overrides):
         click.echo(line)
     if summary.pages == 0:
         raise UserError("no page could be fetched; is the portal (or --replica) reachable?")
+    if "shutdown" in summary.finish_reasons:
+        click.echo("interrupted: run the same command again to resume", err=True)
+        raise SystemExit(130)
