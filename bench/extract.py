@@ -260,7 +260,8 @@ def report(r: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="60 replica articles, one timing run")
     ap.add_argument("--articles", type=int, help="replica article pages (default 400)")
     ap.add_argument("--repeat", type=int, help="timing runs per extractor, best kept (default 3)")

@@ -145,7 +145,8 @@ def report(r: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="300 and 1,000 articles")
     ap.add_argument("--sizes", type=int, nargs="+", help="replica sizes (default 2000 10000)")
     a = ap.parse_args(argv)

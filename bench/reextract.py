@@ -137,7 +137,8 @@ def report(r: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="300-article replica")
     ap.add_argument("--articles", type=int, help="replica articles (default 2000)")
     a = ap.parse_args(argv)

@@ -308,7 +308,8 @@ def write_markdown(path: Path, figs: list[dict], mach: dict, argv: list[str], st
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     ap.add_argument("--only", nargs="+", choices=list(FIGURES), help="run these figures only")
     ap.add_argument("--quick-figures", nargs="+", choices=list(FIGURES), default=[],
