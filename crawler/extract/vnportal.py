@@ -371,7 +371,7 @@ def lines_text(root, skip=frozenset()) -> str:
 _TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
-@cache
+@lru_cache(maxsize=1 << 14)
 def _tokens(attr: str) -> frozenset:
     return frozenset(t.lower() for t in _TOKEN.findall(attr)) | frozenset(
         w.lower() for w in re.split(r"[\s_\-]+", attr) if w
