@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from scrapy.http import Response
 
-from crawler.items import PageItem
+from crawler.items import PageItem, SiteSnapshotItem
 
 # Response headers the archive keeps with each raw page.
 KEEP_HEADERS = ("content-type", "last-modified", "etag", "content-encoding", "location")
@@ -37,3 +37,19 @@ def response_headers(response: Response) -> dict[str, str]:
     """The headers the extractor looks at (the charset in Content-Type)."""
     ct = response.headers.get(b"Content-Type")
     return {"content-type": ct.decode("latin-1")} if ct else {}
+
+
+def snapshot_item(site_id: str, data: dict, done: set[str]) -> SiteSnapshotItem | None:
+    """The site's footer contact and visitor counter from an extracted page, once per site per
+    crawl (``done`` holds the sites already snapshotted); None when the page has neither."""
+    if site_id in done:
+        return None
+    contact = dict(data.get("contact") or {})
+    contact["editor"] = data.get("editor")
+    contact["licence"] = data.get("licence")
+    if not any(contact.values()) and not data.get("visitor_counter"):
+        return None
+    done.add(site_id)
+    return SiteSnapshotItem(
+        site=site_id, observed_at=now_iso(), contact=contact, counter=data.get("visitor_counter")
+    )

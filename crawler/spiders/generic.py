@@ -22,7 +22,7 @@ from w3lib.url import canonicalize_url
 from crawler.extract import extract_full
 from crawler.items import ArticleItem, SiteSnapshotItem
 from crawler.registry import Site, get_site
-from crawler.spiders.common import now_iso, page_item, response_headers
+from crawler.spiders.common import page_item, response_headers, snapshot_item
 
 NOT_HTML = re.compile(
     r"\.(?:css|js|jpe?g|png|gif|svg|ico|webp|pdf|docx?|xlsx?|pptx?|zip|rar|7z|mp3|mp4|avi|xml|rss)$", re.I
@@ -70,17 +70,7 @@ class PlatformSpider(scrapy.Spider):
         return extract_full(response.body, response.url, response_headers(response), platform=site.platform)
 
     def _snapshot(self, site: Site, data: dict) -> SiteSnapshotItem | None:
-        if site.id in self.snapshotted:
-            return None
-        contact = dict(data.get("contact") or {})
-        contact["editor"] = data.get("editor")
-        contact["licence"] = data.get("licence")
-        if not any(contact.values()) and not data.get("visitor_counter"):
-            return None
-        self.snapshotted.add(site.id)
-        return SiteSnapshotItem(
-            site=site.id, observed_at=now_iso(), contact=contact, counter=data.get("visitor_counter")
-        )
+        return snapshot_item(site.id, data, self.snapshotted)
 
     def _claim(self, site: Site, article_id: str) -> bool:
         """True the first time an unarchived article id is seen in this crawl."""

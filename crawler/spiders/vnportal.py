@@ -26,7 +26,7 @@ from crawler.extract import extract_full, parse_vnportal_url
 from crawler.failures import record_failure, request_key
 from crawler.items import ArticleItem, ListWalkItem, RemovalItem, SiteSnapshotItem
 from crawler.registry import Site, get_site, site_for_sname
-from crawler.spiders.common import now_iso, page_item, response_headers
+from crawler.spiders.common import now_iso, page_item, response_headers, snapshot_item
 from crawler.traps import CrawlGuard
 
 GONE_STATUSES = (404, 410)  # an article page answering these is marked removed (content kept)
@@ -163,17 +163,7 @@ class VnPortalSpider(scrapy.Spider):
                 yield request
 
     def _snapshot(self, site: Site, data: dict) -> SiteSnapshotItem | None:
-        if site.id in self.snapshotted:
-            return None
-        contact = dict(data.get("contact") or {})
-        contact["editor"] = data.get("editor")
-        contact["licence"] = data.get("licence")
-        if not any(contact.values()) and not data.get("visitor_counter"):
-            return None
-        self.snapshotted.add(site.id)
-        return SiteSnapshotItem(
-            site=site.id, observed_at=now_iso(), contact=contact, counter=data.get("visitor_counter")
-        )
+        return snapshot_item(site.id, data, self.snapshotted)
 
     def parse_home(self, response: Response, site_id: str):
         site = get_site(site_id)

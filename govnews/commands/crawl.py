@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from govnews.commands import parse_settings
 from govnews.errors import UserError
 
 
@@ -42,12 +43,7 @@ def cli(sites, db, replica, refresh, progress, overrides):
     from crawler.run import CrawlSetupError, check_replica, resolve_sites, run_crawl
 
     path = resolve_db_path(db)
-    settings = {}
-    for item in overrides:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise UserError(f"--set expects NAME=VALUE, got {item!r}")
-        settings[name.strip()] = value
+    settings = parse_settings(overrides)
     try:
         resolve_sites(sites)
         if replica:

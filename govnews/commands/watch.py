@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from govnews.commands import parse_settings
 from govnews.errors import UserError
 
 EXIT_OK, EXIT_SITE_FAILED = 0, 1  # 2 = bad usage (UserError)
@@ -84,12 +85,7 @@ def cli(sites, every, once, feed_dir, webhooks, keyword_files, db, replica, down
         policy = RevisitPolicy.parse(revisit)
     except ValueError as e:
         raise UserError(f"--revisit: {e}") from None
-    settings = {}
-    for item in overrides:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise UserError(f"--set expects NAME=VALUE, got {item!r}")
-        settings[name.strip()] = value
+    settings = parse_settings(overrides)
     for url in webhooks:
         if not url.startswith(("http://", "https://")):
             raise UserError(f"--webhook needs an http(s) URL, got {url!r}")
