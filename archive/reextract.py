@@ -35,7 +35,7 @@ from typing import Any
 from archive.db import now_iso, open_db
 from archive.fold import fold
 from archive.history import VERSION_FIELDS
-from archive.store import _int, _json, _text, content_hash
+from archive.store import article_fields, content_hash
 
 __all__ = ["reextract", "extract_fields", "ARTICLE_FIELDS"]
 
@@ -52,18 +52,7 @@ def extract_fields(body: bytes, url: str, content_type: str | None) -> dict[str,
 
     headers = {"content-type": content_type} if content_type else None
     data = extract_full(body, url, headers, site_wide=False)  # contact/counter are not compared
-    out = {
-        "title": _text(data.get("title")),
-        "lead": _text(data.get("lead")),
-        "body_text": _text(data.get("body_text")),
-        "body_html": _text(data.get("body_html")),
-        "published_at": _text(data.get("published_at")),
-        "author": _text(data.get("author")),
-        "category": _text(data.get("category")),
-        "images": _json(data.get("images") or []),
-        "attachments": _json(data.get("attachments") or []),
-        "view_count": _int(data.get("view_count")),
-    }
+    out = article_fields(data)
     out["content_hash"] = content_hash(data)
     return out
 

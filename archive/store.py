@@ -123,6 +123,23 @@ def _int(value: Any) -> int | None:
     return int(value)
 
 
+def article_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The extracted fields of an article as the ``articles`` table stores them (text cleaned,
+    lists as JSON, view count as int): one mapping for the writer and for re-extraction."""
+    return {
+        "title": _text(data.get("title")),
+        "lead": _text(data.get("lead")),
+        "body_text": _text(data.get("body_text")),
+        "body_html": _text(data.get("body_html")),
+        "published_at": _text(data.get("published_at")),
+        "author": _text(data.get("author")),
+        "category": _text(data.get("category")),
+        "images": _json(data.get("images") or []),
+        "attachments": _json(data.get("attachments") or []),
+        "view_count": _int(data.get("view_count")),
+    }
+
+
 @dataclass
 class _Call:
     """A synchronous request run on the writer thread."""
@@ -241,16 +258,7 @@ class ArchiveWriter:
             "site": str(site),
             "article_id": str(article_id),
             "url": str(url),
-            "title": _text(data.get("title")),
-            "lead": _text(data.get("lead")),
-            "body_text": _text(data.get("body_text")),
-            "body_html": _text(data.get("body_html")),
-            "published_at": _text(data.get("published_at")),
-            "author": _text(data.get("author")),
-            "category": _text(data.get("category")),
-            "view_count": _int(data.get("view_count")),
-            "images": _json(data.get("images") or []),
-            "attachments": _json(data.get("attachments") or []),
+            **article_fields(data),
             "content_hash": content_hash(data),
             "raw_hash": raw_hash,
             "fetched_at": _utc_iso(fetched_at),
