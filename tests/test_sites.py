@@ -193,3 +193,14 @@ def test_search_and_export_work_across_platforms(demo_db):
     rows = [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
     assert len(rows) == 96
     assert {r["site"] for r in rows} == {"chauthanh", "sotttthanoi", "xaphutam", "tinhdoan"}
+
+
+@pytest.mark.parametrize("query", ["chi so papi", "chỉ số PAPI", "CHỈ SỐ PAPI"])
+def test_seed_article_first_in_the_readme_demo_archive(demo_db, query):
+    """The README's first command builds this archive; the issue's searches must put the seed
+    article first in it, whatever the other platforms' replica sites hold."""
+    res = govnews("search", query, "--db", str(demo_db[0]), "--format", "json")
+    assert res.returncode == 0, res.stderr
+    hits = json.loads(res.stdout)
+    assert hits[0]["title"] == "Huyện Châu Thành triển khai các giải pháp nâng cao chỉ số PAPI của tỉnh"
+    assert hits[0]["view_count"] == 203

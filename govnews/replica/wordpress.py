@@ -29,7 +29,7 @@ POSTS = [
     (799, "2025-05-28T09:00:00", "hoi-nghi-doi-thoai-voi-nhan-dan-nam-2025",
      "Hội nghị đối thoại với Nhân dân năm 2025", "Tin tức", 351, "Văn phòng UBND xã"),
     (790, "2025-05-15T16:45:00", "ket-qua-cai-thien-chi-so-papi-cap-xa",
-     "Kết quả cải thiện chỉ số PAPI cấp xã năm 2024", "Cải cách hành chính", 199, "Văn phòng UBND xã"),
+     "Kết quả cải thiện chỉ số hiệu quả quản trị và hành chính công cấp xã năm 2024", "Cải cách hành chính", 199, "Văn phòng UBND xã"),
     (781, "2025-04-30T07:30:00", "phu-tam-tiep-nhan-ho-so-truc-tuyen-toan-trinh",
      "Phú Tâm tiếp nhận hồ sơ trực tuyến toàn trình đạt 85%", "Cải cách hành chính", 530, "Ban biên tập"),
     (774, "2025-04-10T10:10:00", "ngay-hoi-dai-doan-ket-ap-phu-thanh",
