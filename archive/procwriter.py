@@ -41,13 +41,12 @@ def _is_async(name: str) -> bool:
 
 
 def _extract_and_put(writer, kw: dict) -> None:
-    from archive.store import body_hash
     from crawler.extract import extract_full
 
     page = kw["page"]
     body = page["body"]
     data = extract_full(body, page.get("final_url") or page["url"], page.get("headers") or {})
-    writer.put_page(
+    digest = writer.put_page(  # the body's hash, computed once
         crawl_id=kw["crawl_id"],
         url=page["url"],
         final_url=page.get("final_url") or page["url"],
@@ -62,7 +61,7 @@ def _extract_and_put(writer, kw: dict) -> None:
         article_id=str(kw["article_id"]),
         url=kw["url"],
         data=data,
-        raw_hash=body_hash(body),
+        raw_hash=digest,
         fetched_at=page["fetched_at"],
     )
 

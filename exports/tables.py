@@ -45,6 +45,7 @@ __all__ = [
     "select_columns",
     "open_rows",
     "count_rows",
+    "open_keys",
 ]
 
 KINDS = ("text", "int", "ts", "date_vn", "url", "urls", "list", "phones")
@@ -75,6 +76,7 @@ class Table:
     views_sql: str | None = None  # what --min-views compares
     base_where: tuple[str, ...] = ()
     description: str = ""
+    key_sql: str | None = None  # a stable unique key of a row (parallel CSV export by key)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -123,6 +125,7 @@ ARTICLES = Table(
     site_sql="a.site",
     date_sql="a.published_at",
     views_sql="a.view_count",
+    key_sql="a.id",
 )
 
 VIEWS = Table(
@@ -425,6 +428,17 @@ def open_rows(
     if table is CONTACTS:
         return _contact_rows(conn, columns, where, params, f)
     return _execute(conn, _sql(table, [c.sql for c in columns], where), params, f)
+
+
+def open_keys(conn: sqlite3.Connection, table: Table | str, f: Filters) -> sqlite3.Cursor:
+    """Stream the keys (``table.key_sql``) of the rows :func:`open_rows` would give, in the
+    same order: with no filter this is a covering scan of the site/date index."""
+    if isinstance(table, str):
+        table = TABLES[table]
+    if table.key_sql is None:
+        raise ValueError(f"table {table.name} has no row key")
+    where, params = _where(conn, table, f)
+    return _execute(conn, _sql(table, [table.key_sql], where), params, f)
 
 
 # ------------------------------------------------------------------------------ contacts

@@ -23,7 +23,7 @@ from archive.store import ArchiveWriter
 from exports import export_table
 from exports.atomic import AtomicOutput
 from exports.tables import TABLES, Filters
-from exports.writers import csv_cell
+from exports.writers import BOM, csv_cell
 from govnews.cli import cli as govnews_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -506,6 +506,7 @@ def test_format_inferred_from_suffix(archive_path, tmp_path):
         (["counters", "--query", "papi"], "--query does not apply"),
         (["articles", "--query", '"unterminated'], "invalid --query"),
         (["articles", "--bogus"], "No such option"),
+        (["articles", "--workers", "0"], "--workers"),
         ([], "Missing argument"),
     ],
 )
@@ -546,29 +547,77 @@ def test_atomic_output_removes_temp_on_error(tmp_path):
     assert list(tmp_path.iterdir()) == [target]
 
 
-def test_interrupted_export_leaves_no_file(tmp_path):
-    """A real process killed with SIGTERM mid-export: no file under the final name."""
-    db_path = tmp_path / "big.db"
+@pytest.fixture(scope="module")
+def big_archive(tmp_path_factory) -> Path:
+    """30,000 synthetic articles: above the size where a CSV export goes parallel."""
+    db_path = tmp_path_factory.mktemp("big") / "big.db"
     subprocess.run(
         [sys.executable, str(ROOT / "bench" / "synth.py"), "--articles", "30000",
          "--no-fts", "--db", str(db_path), "--quiet"],
         check=True,
     )  # fmt: skip
-    out = tmp_path / "out.jsonl"
+    return db_path
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_interrupted_export_leaves_no_file(big_archive, tmp_path, suffix):
+    """A real process killed with SIGTERM mid-export (the CSV one on worker processes): no
+    file under the final name, no temp file left, no worker left running."""
+    out = tmp_path / f"out.{suffix}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "govnews", "export", "articles", "-o", str(out),
-         "--db", str(db_path)],
+         "--db", str(big_archive)],
         stderr=subprocess.PIPE,
     )  # fmt: skip
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not list(tmp_path.glob("out.jsonl.tmp-*")):
+    while time.monotonic() < deadline and not list(tmp_path.glob(f"out.{suffix}.tmp-*")):
         time.sleep(0.01)
-    assert list(tmp_path.glob("out.jsonl.tmp-*")), "export did not start"
+    assert list(tmp_path.glob(f"out.{suffix}.tmp-*")), "export did not start"
+    time.sleep(0.2)  # well into the rows
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=20)
     assert proc.returncode != 0
     assert not out.exists()
-    assert not list(tmp_path.glob("out.jsonl.tmp-*"))
+    assert not list(tmp_path.glob(f"out.{suffix}.tmp-*"))
+    children = subprocess.run(
+        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+    ).stdout.split()
+    assert children == []
+
+
+def test_parallel_csv_is_byte_identical(big_archive, tmp_path):
+    """30,000 rows: the default (worker processes) and --workers 1 write the same bytes, to a
+    file and to a pipe; filters and --columns go through the parallel path too."""
+    base = [sys.executable, "-m", "govnews", "export", "articles", "--db", str(big_archive)]
+    one, par = tmp_path / "one.csv", tmp_path / "par.csv"
+    subprocess.run([*base, "-o", str(one), "--workers", "1"], check=True)
+    subprocess.run([*base, "-o", str(par)], check=True)
+    data = one.read_bytes()
+    assert data.startswith(BOM) and data.count(b"\r\n") >= 30_001
+    assert par.read_bytes() == data
+    piped = subprocess.run([*base, "--workers", "3"], check=True, capture_output=True).stdout
+    assert piped == data
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert len(rows) == 30_001 and rows[0] == list(TABLES["articles"].column_names)
+    filtered = [*base, "--site", "chauthanh", "--since", "2020-01-01", "--columns",
+                "article_id,title,images,view_count"]  # fmt: skip
+    a = subprocess.run([*filtered, "--workers", "1"], check=True, capture_output=True).stdout
+    b = subprocess.run([*filtered, "--workers", "2"], check=True, capture_output=True).stdout
+    assert a == b and a.count(b"\r\n") > 100
+
+
+def test_parallel_csv_small_archive_identical(archive_path, tmp_path):
+    """--workers forces the parallel path even for 3 rows: quotes, newlines, an injected
+    formula, NULLs and image lists come out exactly as in one process."""
+    outs = []
+    for workers, raw in (("1", ()), ("2", ()), ("1", ("--raw",)), ("3", ("--raw",))):
+        out = tmp_path / f"w{workers}{len(raw)}.csv"
+        res = run("articles", "-o", str(out), "--workers", workers, *raw, archive=archive_path)
+        assert res.exit_code == 0, res.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and outs[2] == outs[3] and outs[0] != outs[2]
+    _, rows = read_csv(tmp_path / "w20.csv")
+    assert seed_row(rows)["view_count"] == "203"
 
 
 def test_filters_api(archive_path):
