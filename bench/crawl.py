@@ -96,6 +96,13 @@ def wait_port(port: int, timeout: float = 60.0) -> None:
     raise RuntimeError(f"replica did not start on port {port}")
 
 
+def run_bare(tmp: str, urls_file: Path, settings: dict, name: str) -> dict:
+    out = Path(tmp) / name
+    subprocess.run([PY, "-c", BARE_SPIDER, str(urls_file), json.dumps(settings), str(out)],
+                   cwd=tmp, check=True)
+    return json.loads(out.read_text())
+
+
 def run(articles: int) -> dict:
     port = free_port()
     replica = subprocess.Popen(
@@ -124,13 +131,13 @@ def run(articles: int) -> dict:
             local = [url + u.split("gov.vn", 1)[1] for u in urls]
             urls_file = Path(tmp) / "urls.json"
             urls_file.write_text(json.dumps(local))
-            out = Path(tmp) / "bare.json"
             settings = {k: (int(v) if v.isdigit() else v == "True" if v in ("True", "False") else v)
                         for k, v in BENCH_SETTINGS.items()}
-            subprocess.run([PY, "-c", BARE_SPIDER, str(urls_file), json.dumps(settings), str(out)],
-                           cwd=tmp, check=True)
-            bare = json.loads(out.read_text())
+            bare = run_bare(tmp, urls_file, settings, "bare.json")
             bare_s = bare["seconds"]
+            # The same bare spider with the one Scrapy setting govnews changes for speed
+            # (CONCURRENT_ITEMS, crawler/settings.py), so the ratio is not read as a tuning gap.
+            tuned = run_bare(tmp, urls_file, dict(settings, CONCURRENT_ITEMS=1), "tuned.json")
     finally:
         replica.terminate()
         replica.wait(10)
@@ -145,6 +152,8 @@ def run(articles: int) -> dict:
         "bare_seconds": round(bare_s, 2),
         "bare_pages_per_min": round(bare_rate),
         "ratio": round(full_rate / bare_rate, 3),
+        "tuned_pages_per_min": round(tuned["pages"] / tuned["seconds"] * 60),
+        "tuned_ratio": round(full_rate / (tuned["pages"] / tuned["seconds"] * 60), 3),
     }
 
 
@@ -159,7 +168,9 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"crawl benchmark, {n}-article replica (crawl time from spider open to close)")
     print(f"  full pipeline : {r['full_pages']:6d} pages in {r['full_seconds']:7.2f} s = {r['full_pages_per_min']:8d} pages/min")
     print(f"  bare scrapy   : {r['bare_pages']:6d} pages in {r['bare_seconds']:7.2f} s = {r['bare_pages_per_min']:8d} pages/min")
-    print(f"  ratio full/bare: {r['ratio']:.3f}  (target >= 0.8)")
+    print(f"  bare scrapy, CONCURRENT_ITEMS=1 : {r['tuned_pages_per_min']:8d} pages/min")
+    print(f"  ratio full/bare: {r['ratio']:.3f}  (target >= 1.0); "
+          f"full/bare with CONCURRENT_ITEMS=1: {r['tuned_ratio']:.3f}")
     return r
 
 

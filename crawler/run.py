@@ -6,6 +6,7 @@ One Scrapy spider per platform; each registry row of that platform is a paramete
 from __future__ import annotations
 
 import json
+import logging
 import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -124,6 +125,9 @@ def run_crawl(
         raise CrawlSetupError(str(e)) from None
     settings = build_settings(db_path, replica, progress, **(settings_overrides or {}))
     process = CrawlerProcess(settings)
+    # Scrapy filters log records at its handler, after creating them: a "Crawled (200)" debug
+    # record per response even at LOG_LEVEL=WARNING.  Filtering at the logger skips that work.
+    logging.getLogger("scrapy").setLevel(settings.get("LOG_LEVEL") or "DEBUG")
     crawlers = []
     by_platform: dict[str, list[Site]] = {}
     for s in sites:

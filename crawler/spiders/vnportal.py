@@ -197,7 +197,11 @@ class VnPortalSpider(scrapy.Spider):
         site = get_site(site_id)
         # The page we are on is not to be posted back for again (page 1 came by GET).
         self.postbacks_seen.add((site.id, catid, page_arg))
-        data = extract_full(response.body, response.url, response_headers(response))
+        # Footer and counter are read once per site per crawl (the home page usually gave them).
+        data = extract_full(
+            response.body, response.url, response_headers(response),
+            site_wide=site.id not in self.snapshotted,
+        )  # fmt: skip
         yield page_item(response)
         snap = self._snapshot(site, data)
         if snap:
