@@ -237,10 +237,19 @@ def _m006_search_views(db: sqlite_utils.Database) -> None:
     m006_search_views(db.conn)
 
 
+def _m007_search_meta(db: sqlite_utils.Database) -> None:
+    """Search filters inside FTS5: ``articles_fts.meta`` holds site/year/month tokens, so a
+    frequent word with ``--site``/``--since``/``--until`` is intersected by FTS5 itself
+    (``archive/search_index.py``)."""
+    from archive.search_index import m007_search_meta
+
+    m007_search_meta(db.conn)
+
+
 #: Applied in order; migration i (1-based) brings ``user_version`` to i.  Append, never edit.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m001_initial, _m002_history, _m003_failures, _m004_monitoring, _m005_search,
-    _m006_search_views,
+    _m006_search_views, _m007_search_meta,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -35,6 +35,7 @@ from typing import Any
 from archive.db import now_iso, open_db
 from archive.fold import fold
 from archive.history import VERSION_FIELDS
+from archive.search_index import write_fts
 from archive.store import article_fields, content_hash
 
 __all__ = ["reextract", "extract_fields", "ARTICLE_FIELDS"]
@@ -200,11 +201,8 @@ class _Applier:
                 (*(new[f] for f in ARTICLE_FIELDS), new["content_hash"], aid),
             )
             if {"title", "lead", "body_text"} & set(diff):
-                conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (aid,))
-                conn.execute(
-                    "INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",
-                    (aid, fold(new["title"]), fold(new["lead"]), fold(new["body_text"])),
-                )
+                folded = (fold(new["title"]), fold(new["lead"]), fold(new["body_text"]))
+                write_fts(conn, aid, *folded, replace=True)
         count = new["view_count"]
         if count is None:
             return  # never delete an observation

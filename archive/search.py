@@ -21,6 +21,15 @@ and every sort is exact; otherwise ``rank`` and ``views`` order the :data:`CANDI
 recently archived matches (``Results.capped`` is True, the CLI says so), while ``date`` walks the
 publication-date index newest first and checks each article against the index, so it stays exact.
 
+Filters inside FTS5.  ``--site``/``--since``/``--until`` add ``AND meta : (tokens)`` to the MATCH
+(:func:`archive.search_index.scope_tokens`: the site, whole years and months covering the dates),
+so FTS5 intersects the word's doclist with the filter's own short doclist instead of walking a
+frequent word's matches newest first until enough pass the filters — which is what a site whose
+articles are spread over the whole rowid range (or a date range, always spread) used to cost.
+The tokens only narrow to whole months; the exact conditions are checked on
+``articles_search_meta`` as before.  User words are kept off the ``meta`` column
+(``{title lead body} : (…)``) when a query has a word starting with ``z``, the tokens' prefix.
+
 Snippets: a window of about :data:`SNIPPET_WORDS` words of the ORIGINAL lead (else body) text
 around the first match, every matching word wrapped in ``[`` ``]`` (adjacent matches share one
 pair: ``[chỉ số PAPI]``), ``…`` marking cut ends.
@@ -39,6 +48,7 @@ from typing import Any
 import sqlite_utils
 
 from archive.fold import fold, nfc
+from archive.search_index import scope_tokens
 from govnews.errors import UserError
 
 __all__ = [
@@ -67,9 +77,14 @@ MIN_PREFIX = 3
 _WALK_CHECKS = 400
 _WALK_CHUNK = 64
 _RANK = {
-    "articles_fts": "bm25(articles_fts, 10.0, 3.0, 1.0)",
+    # meta (filter tokens) weighs nothing: the same order with or without filters
+    "articles_fts": "bm25(articles_fts, 10.0, 3.0, 1.0, 0.0)",
     "articles_fts_exact": "bm25(articles_fts_exact, 10.0, 3.0, 1.0)",
 }
+#: Columns of the folded index a user query may match (not ``meta``).
+_TEXT_COLUMNS = "{title lead body}"
+# A query word that could match a meta token (they all start with "z").
+_Z_WORD = re.compile(r"(?<![^\W_])z", re.IGNORECASE)
 
 # A token as FTS5 unicode61 sees it (letters and digits).
 _TOKEN = re.compile(r"[^\W_]+")
@@ -417,7 +432,7 @@ def _candidates(
     sql = (
         f"SELECT f.rowid, {rank}, m.published_at, m.view_count FROM {fts} f "
         "JOIN articles m INDEXED BY articles_search_meta ON m.id = f.rowid "
-        f"WHERE {' AND '.join([f'{fts} MATCH :match', *_bounded(where, params)])} "
+        f"WHERE {' AND '.join([f'{fts} MATCH :scoped', *_bounded(where, params)])} "
         "ORDER BY f.rowid DESC LIMIT :cap"
     )
     return db.execute(sql, dict(params, cap=CANDIDATES + 1)).fetchall()
@@ -451,6 +466,40 @@ def _id_bounds(db: sqlite_utils.Database, where: list[str], params: dict) -> int
     return n
 
 
+def _scope(db: sqlite_utils.Database, site: str | None, params: dict) -> str | None:
+    """``meta : (…)`` narrowing the folded index to the site/date filters, or None.
+
+    Open or archive-wide date bounds are clamped to the dates actually in the archive (for the
+    site), so ``--since 2024-01-01`` costs a few year tokens, and a range covering every date
+    adds none."""
+    first = last = None
+    if "since" in params or "until" in params:
+        lo, hi = (
+            _day_of(db.execute(
+                f"SELECT {fn}(published_at) FROM articles"
+                + (" WHERE site = :site" if site is not None else ""), params,
+            ).fetchone()[0])
+            for fn in ("min", "max")
+        )  # fmt: skip
+        if lo is not None and hi is not None:
+            first = date.fromisoformat(params["since"]) if "since" in params else lo
+            last = (
+                date.fromisoformat(params["until"]) - timedelta(days=1) if "until" in params else hi
+            )
+            first, last = max(first, lo), min(last, hi)
+            if first > last or (first == lo and last == hi):
+                first = last = None  # no dated article left out (or none in): dates narrow nothing
+    tokens = scope_tokens(site, first, last)
+    return f"meta : ({' OR '.join(tokens)})" if tokens else None
+
+
+def _day_of(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None  # not ISO: no date tokens, the SQL filters alone decide
+
+
 def _probe(db: sqlite_utils.Database, fts: str, match: str) -> list[tuple]:
     """Newest-archived matches without filters: (rowid, None, published_at, view_count)."""
     sql = (
@@ -462,7 +511,7 @@ def _probe(db: sqlite_utils.Database, fts: str, match: str) -> list[tuple]:
 
 
 def _column_weighted(
-    db: sqlite_utils.Database, fts: str, match: str, rows: list[tuple]
+    db: sqlite_utils.Database, fts: str, match: str, rows: list[tuple], scope: str | None
 ) -> list[tuple]:
     """Rank for a capped candidate set without bm25's whole-index pass: the bm25 column weights
     (title 10, lead 3) applied to "does this column alone match the query", negated like bm25
@@ -472,8 +521,9 @@ def _column_weighted(
     cols = ("title", "lead")
     for col, weight in zip(cols, (10.0, 3.0), strict=True):
         sql = f"SELECT rowid FROM {fts} WHERE {fts} MATCH :m AND rowid >= :lo"
+        expr = "{" + col + "} : (" + match + ")" + (f" AND {scope}" if scope else "")
         try:
-            hits = db.execute(sql, {"m": "{" + col + "} : (" + match + ")", "lo": lo})
+            hits = db.execute(sql, {"m": expr, "lo": lo})
         except sqlite3.OperationalError:
             continue  # an expression FTS5 cannot scope to one column: recency only
         for (rowid,) in hits:
@@ -519,7 +569,7 @@ def _all_matches(
     sql = (
         f"SELECT f.rowid, NULL, m.published_at, m.view_count FROM {fts} f "
         "JOIN articles m INDEXED BY articles_search_meta ON m.id = f.rowid "
-        f"WHERE {' AND '.join([f'{fts} MATCH :match', *_bounded(where, params)])}"
+        f"WHERE {' AND '.join([f'{fts} MATCH :scoped', *_bounded(where, params)])}"
     )
     return db.execute(sql, params).fetchall()
 
@@ -572,7 +622,11 @@ def search(
         raise UserError("empty search query")
     _check_prefixes(match)
     where, params = _filters(db, site, since, until, category, min_views)
+    scope = None if exact else _scope(db, site, params)
+    if not exact and _Z_WORD.search(match):
+        match = f"{_TEXT_COLUMNS} : ({match})"  # a user word never matches a meta token
     params["match"] = match
+    params["scoped"] = f"({match}) AND {scope}" if scope else match
 
     results = Results()
     if _id_bounds(db, where, params) == 0:
@@ -603,7 +657,7 @@ def search(
         else:
             rows = rows[:CANDIDATES]
             if sort == "rank":
-                rows = _column_weighted(db, fts, match, rows)
+                rows = _column_weighted(db, fts, params["match"], rows, scope)
             ordered = _order(rows, sort)[:limit]
             results.capped, results.plan = True, "capped"
     except sqlite3.OperationalError as e:

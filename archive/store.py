@@ -36,6 +36,7 @@ from archive import failures
 from archive.db import now_iso, open_db, sync_sites
 from archive.fold import fold
 from archive.history import CONTACT_FIELDS, write_contact
+from archive.search_index import write_fts
 
 __all__ = ["ArchiveWriter", "ArchiveWriteError", "body_hash", "content_hash", "KEPT_HEADERS"]
 
@@ -616,12 +617,8 @@ class ArchiveWriter:
             )
 
     def _write_fts(self, rowid: int, a: dict, *, replace: bool) -> None:
-        if replace:
-            self._conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
-        self._conn.execute(
-            "INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",
-            (rowid, fold(a["title"]), fold(a["lead"]), fold(a["body_text"])),
-        )
+        fields = (fold(a["title"]), fold(a["lead"]), fold(a["body_text"]))
+        write_fts(self._conn, rowid, *fields, replace=replace)
 
     def _write_snapshot(self, row: tuple) -> None:
         self._conn.execute(

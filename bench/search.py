@@ -9,15 +9,18 @@ the query words from the archive's own vocabulary (cached next to it) and times,
 * **baseline**: plain FTS5, ``SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY
   rank LIMIT 20`` (joined to ``articles`` for the filter shape), with the same folded MATCH text;
 
-and prints p50/p95 of each, the ratio baseline p95 / govnews p95 and whether govnews meets the
-target (p95 < 50 ms at 1M).  Shapes: rare word, frequent word (~30% of articles), two-word phrase,
+and prints p50/p95 of each (govnews also as CPU time of the process, steadier than wall-clock time
+on a shared machine; the load average is printed per size), the ratio baseline p95 / govnews p95
+and whether govnews meets the target (p95 < 50 ms at 1M).  Shapes: rare word, frequent word (~30% of articles), two-word phrase,
 diacritic-free two-word query, 3-letter prefix, and a frequent word with site + one-year filters.
 Every govnews result is checked to really match the query and the filters, and the number of
-results is checked against the true number of matches (capped at the limit).
+results is checked against the true number of matches (capped at the limit); with ``--sorts date``
+the order must equal SQL's ``ORDER BY published_at DESC, id DESC`` exactly.
 
     python bench/search.py            # 100k and 1M articles (first run builds them: long)
     python bench/search.py --quick    # 20k and 100k articles
     python bench/search.py --sizes 100000 --repeat 5
+    python bench/search.py --sizes 1000000 --sorts rank date views   # every sort, one row each
 
 No timing is asserted anywhere: this prints figures.  Importable: ``run(quick=False) -> dict``.
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sqlite3
 import statistics
@@ -147,8 +151,11 @@ def _baseline(conn: sqlite3.Connection, q: dict) -> list[int]:
     return [r[0] for r in conn.execute(sql, params)]
 
 
-def _check(conn: sqlite3.Connection, q: dict, results: list[dict]) -> str | None:
-    """None if every result matches and the count is right, else a message."""
+def _check(
+    conn: sqlite3.Connection, q: dict, results: list[dict], sort: str = "rank"
+) -> str | None:
+    """None if every result matches and the count is right (and, sorted by date, the order is
+    SQL's), else a message."""
     match = fold_query(q["query"])
     where = ["articles_fts MATCH :m"]
     params = {"m": match}
@@ -170,6 +177,15 @@ def _check(conn: sqlite3.Connection, q: dict, results: list[dict]) -> str | None
         ).fetchone()
         if not ok:
             return f"{q}: result {r['url']} does not match"
+    if sort == "date":
+        truth = conn.execute(
+            "SELECT a.site, a.article_id FROM articles_fts JOIN articles a "
+            f"ON a.id = articles_fts.rowid WHERE {' AND '.join(where)} "
+            "ORDER BY a.published_at IS NULL, a.published_at DESC, a.id DESC LIMIT 20",
+            params,
+        ).fetchall()
+        if truth != [(r["site"], r["article_id"]) for r in results]:
+            return f"{q}: sort=date order differs from SQL's"
     return None
 
 
@@ -179,23 +195,31 @@ def _pct(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
-def measure(path: Path, articles: int, repeat: int) -> list[dict]:
+def measure(
+    path: Path, articles: int, repeat: int, sorts: tuple[str, ...] = ("rank",)
+) -> list[dict]:
     db = open_db(path, readonly=True)
     base = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     rows = []
-    for shape, queries in shapes(path, articles).items():
+    print(f"load average before {articles:,}: {_load()}", flush=True)
+    cases = [(shape, sort, queries) for shape, queries in shapes(path, articles).items()
+             for sort in sorts]  # fmt: skip
+    for shape, sort, queries in cases:
         ours: list[float] = []
+        cpu: list[float] = []
         theirs: list[float] = []
         plans: set[str] = set()
         errors = []
         for q in queries:
             kwargs = {k: v for k, v in q.items() if k != "query"}
+            kwargs["sort"] = sort
             search(db, q["query"], **kwargs)  # warm the page cache for both
             slow = False
             for _ in range(repeat):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 res = search(db, q["query"], **kwargs)
                 ours.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
                 if slow:
                     continue  # a baseline query over BASELINE_SLOW_S: timed once per query
                 t = time.perf_counter()
@@ -203,15 +227,18 @@ def measure(path: Path, articles: int, repeat: int) -> list[dict]:
                 theirs.append((time.perf_counter() - t) * 1000)
                 slow = theirs[-1] > BASELINE_SLOW_S * 1000
             plans.add(res.plan)
-            err = _check(base, q, res)
+            err = _check(base, q, res, sort)
             if err:
                 errors.append(err)
         row = {
             "articles": articles,
-            "shape": shape,
+            "shape": shape if sort == "rank" else f"{shape} sort={sort}",
+            "sort": sort,
             "example": queries[0],
             "govnews_p50_ms": round(_pct(ours, 50), 2),
             "govnews_p95_ms": round(_pct(ours, 95), 2),
+            "govnews_cpu_p50_ms": round(_pct(cpu, 50), 2),
+            "govnews_cpu_p95_ms": round(_pct(cpu, 95), 2),
             "baseline_p50_ms": round(_pct(theirs, 50), 2),
             "baseline_p95_ms": round(_pct(theirs, 95), 2),
             "plans": sorted(plans),
@@ -221,9 +248,14 @@ def measure(path: Path, articles: int, repeat: int) -> list[dict]:
         row["ratio"] = round(row["baseline_p95_ms"] / max(row["govnews_p95_ms"], 1e-6), 1)
         rows.append(row)
         _print_row(row)
+    print(f"load average after {articles:,}: {_load()}", flush=True)
     db.close()
     base.close()
     return rows
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _print_row(r: dict) -> None:
@@ -233,7 +265,8 @@ def _print_row(r: dict) -> None:
     example = json.dumps(r["example"], ensure_ascii=False)
     print(
         f"{r['articles']:>9,}  {r['shape']:<16} govnews p50 {r['govnews_p50_ms']:8.1f} ms "
-        f"p95 {r['govnews_p95_ms']:8.1f} ms | FTS5 rank p50 {r['baseline_p50_ms']:8.1f} ms "
+        f"p95 {r['govnews_p95_ms']:8.1f} ms (cpu p50 {r['govnews_cpu_p50_ms']:.1f} "
+        f"p95 {r['govnews_cpu_p95_ms']:.1f}) | FTS5 rank p50 {r['baseline_p50_ms']:8.1f} ms "
         f"p95 {r['baseline_p95_ms']:8.1f} ms | ×{r['ratio']:<6} {target:<6} "
         f"{'ok' if r['correct'] else 'WRONG'} plan={'/'.join(r['plans'])}  e.g. {example}",
         flush=True,
@@ -242,14 +275,19 @@ def _print_row(r: dict) -> None:
         print("    ", e)
 
 
-def run(quick: bool = False, sizes: list[int] | None = None, repeat: int = 4) -> dict:
+def run(
+    quick: bool = False,
+    sizes: list[int] | None = None,
+    repeat: int = 4,
+    sorts: tuple[str, ...] = ("rank",),
+) -> dict:
     """Run figure 4; returns {"figure", "machine", "rows": [...]} (also printed)."""
     sizes = sizes or ([20_000, 100_000] if quick else [100_000, 1_000_000])
     print(f"Figure 4: search latency (target p95 < {TARGET_MS:.0f} ms at 1M), "
           f"{QUERIES_PER_SHAPE} queries × {repeat} runs per shape")  # fmt: skip
     rows = []
     for n in sizes:
-        rows += measure(archive(n), n, repeat)
+        rows += measure(archive(n), n, repeat, tuple(sorts))
     return {
         "figure": "search",
         "machine": f"{platform.machine()} {platform.processor() or ''} "
@@ -260,13 +298,19 @@ def run(quick: bool = False, sizes: list[int] | None = None, repeat: int = 4) ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--quick", action="store_true", help="20k and 100k articles (smoke test)")
     p.add_argument("--sizes", type=int, nargs="+", help="archive sizes (default 100k 1M)")
     p.add_argument("--repeat", type=int, default=4, help="runs per query")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    p.add_argument(
+        "--sorts", nargs="+", choices=("rank", "date", "views"), default=["rank"],
+        help="search sorts to time, one row per shape and sort (default: rank)",
+    )  # fmt: skip
     a = p.parse_args(argv)
-    result = run(quick=a.quick, sizes=a.sizes, repeat=a.repeat)
+    result = run(quick=a.quick, sizes=a.sizes, repeat=a.repeat, sorts=tuple(a.sorts))
     if a.json:
         a.json.write_text(json.dumps(result, ensure_ascii=False, indent=2))
 

@@ -46,6 +46,7 @@ if str(ROOT) not in sys.path:
 
 from archive.db import open_db  # noqa: E402
 from archive.fold import fold  # noqa: E402
+from archive.search_index import meta_sql  # noqa: E402
 
 __all__ = ["build_archive", "vocabulary", "syllables", "SYNTH_VERSION"]
 
@@ -243,7 +244,7 @@ def _batch(args: tuple[int, int, int, bool, bool]) -> tuple[list[tuple], list[tu
                 crawl_id,
             )
         )
-    fts_rows = [(r[0], fold(r[4]), fold(r[5]), fold(r[6])) for r in rows] if fts else []
+    fts_rows = [(fold(r[4]), fold(r[5]), fold(r[6]), r[0]) for r in rows] if fts else []
     return rows, fts_rows
 
 
@@ -253,7 +254,11 @@ _INSERT_ARTICLE = (
     "first_seen_at, last_fetched_at, first_crawl_id, last_crawl_id) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_FTS = "INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)"
+# meta (search filter tokens) comes from the article row, as in archive.search_index.write_fts
+_INSERT_FTS = (
+    "INSERT INTO articles_fts (rowid, title, lead, body, meta) "
+    f"SELECT a.id, ?, ?, ?, {meta_sql('a.')} FROM articles a WHERE a.id = ?"
+)
 
 
 def build_archive(
