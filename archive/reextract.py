@@ -8,7 +8,7 @@ How (fast on 2 cores):
 * the parent reads only ids and hashes up front: which article versions, article rows and
   view-count observations come from which raw body (``raw_hash`` / ``pages.body_hash``);
 * every *distinct* body is extracted once (content addressing: identical pages cost nothing),
-  by a ``multiprocessing`` pool whose workers read the zlib blobs themselves through their own
+  by a ``multiprocessing`` pool whose workers read the compressed raw pages themselves through their own
   read-only connection, in batches, and send back only the compared fields;
 * the parent compares and writes in short batched transactions (a crawl writing at the same
   time waits at most one batch).
@@ -27,7 +27,6 @@ import os
 import sqlite3
 import sys
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 from archive.db import now_iso, open_db
 from archive.fold import fold
 from archive.history import VERSION_FIELDS
+from archive.rawcodec import decompress
 from archive.search_index import write_fts
 from archive.store import article_fields, content_hash
 
@@ -72,18 +72,20 @@ def _extract_batch(batch: list[tuple[str, str, str | None]]) -> list[tuple[str, 
     """Worker: read, inflate and extract a batch of (hash, url, content_type)."""
     assert _worker_conn is not None
     marks = ",".join("?" for _ in batch)
-    blobs = dict(
-        _worker_conn.execute(
-            f"SELECT hash, data FROM raw_bodies WHERE hash IN ({marks})", [h for h, _, _ in batch]
-        ).fetchall()
-    )
+    blobs = {
+        digest: (codec, data)
+        for digest, codec, data in _worker_conn.execute(
+            f"SELECT hash, compression, data FROM raw_bodies WHERE hash IN ({marks})",
+            [h for h, _, _ in batch],
+        )
+    }
     out = []
     for digest, url, ctype in batch:
         blob = blobs.get(digest)
         if blob is None:
             out.append((digest, None))
             continue
-        out.append((digest, extract_fields(zlib.decompress(blob), url, ctype)))
+        out.append((digest, extract_fields(decompress(blob[1], blob[0]), url, ctype)))
     return out
 
 

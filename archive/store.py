@@ -2,7 +2,7 @@
 
 :class:`ArchiveWriter` owns ONE background thread with its own SQLite connection.  ``put_*``
 calls validate their arguments, hash the raw body (sha1, cheap) and enqueue; the thread
-compresses raw bodies (zlib level 6), folds text for the FTS index and commits in batches
+compresses raw bodies (``archive/rawcodec.py``: Zstandard), folds text for the FTS index and commits in batches
 (``batch_size`` items or ``flush_seconds`` after the first queued item, whichever comes first),
 one short transaction per batch.  An article row, its FTS row and its view_counts row are always
 in the same transaction, so a process killed at any moment (kill -9) leaves a consistent
@@ -26,13 +26,12 @@ import os
 import queue
 import threading
 import time
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from archive import failures
+from archive import failures, rawcodec
 from archive.db import now_iso, open_db, sync_sites
 from archive.fold import fold
 from archive.history import CONTACT_FIELDS, write_contact
@@ -44,7 +43,6 @@ __all__ = ["ArchiveWriter", "ArchiveWriteError", "body_hash", "content_hash", "K
 KEPT_HEADERS = ("content-type", "last-modified", "etag", "content-encoding", "location")
 CRAWL_STATUSES = ("running", "finished", "interrupted", "failed")
 COUNTER_KEYS = ("new_articles", "updated_articles", "unchanged_articles", "pages", "errors")
-ZLIB_LEVEL = 6
 
 
 class ArchiveWriteError(RuntimeError):
@@ -531,8 +529,8 @@ class ArchiveWriter:
         ):
             conn.execute(
                 "INSERT OR IGNORE INTO raw_bodies (hash, compression, size, data) "
-                "VALUES (?, 'zlib', ?, ?)",
-                (digest, len(body), zlib.compress(body, ZLIB_LEVEL)),
+                "VALUES (?, ?, ?, ?)",
+                (digest, rawcodec.CODEC, len(body), rawcodec.compress(body)),
             )
         conn.execute(
             "INSERT INTO pages (crawl_id, url, final_url, status, content_type, headers, "

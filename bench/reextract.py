@@ -1,7 +1,7 @@
 """Figure 2 — re-extraction from the raw store (no network): pages/s, target >= 1,000 pages/s.
 
 1. A real crawl (``govnews crawl chauthanh --replica``, subprocess) of a replica of
-   ``--articles`` articles builds the archive (raw pages zlib-compressed in ``raw_bodies``).
+   ``--articles`` articles builds the archive (raw pages compressed in ``raw_bodies``).
 2. Baseline, same run, same archive: a plain serial loop in one process (read each raw body,
    inflate, ``extract_full``), writing nothing.
 3. govnews: ``archive.reextract.reextract`` (what ``govnews reextract`` runs: worker pool over
@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +55,7 @@ def crawl_archive(db: Path, articles: int) -> float:
 
 def serial_baseline(db: Path) -> dict:
     """Read, inflate and extract every raw article body in one process (no writes)."""
+    from archive.rawcodec import decompress
     from crawler.extract import extract_full
 
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -65,8 +65,10 @@ def serial_baseline(db: Path) -> dict:
     t, c = time.perf_counter(), time.process_time()
     n = 0
     for digest, url in rows:
-        (blob,) = con.execute("SELECT data FROM raw_bodies WHERE hash = ?", (digest,)).fetchone()
-        extract_full(zlib.decompress(blob), url)
+        codec, blob = con.execute(
+            "SELECT compression, data FROM raw_bodies WHERE hash = ?", (digest,)
+        ).fetchone()
+        extract_full(decompress(blob, codec), url)
         n += 1
     seconds, cpu = time.perf_counter() - t, time.process_time() - c
     con.close()

@@ -1,8 +1,7 @@
 """Figure 7 — archive size: bytes per 1,000 articles (raw pages compressed, FTS included).
 
 A real replica crawl (``govnews crawl``) builds the archive; then, on copies of it, the raw
-pages are recompressed with each candidate codec (zlib levels 1/6/9, zstd 3/19 when the
-``zstandard`` package is installed) and the file is rebuilt with ``VACUUM`` at each page size
+pages are recompressed with each candidate codec (zlib levels 1/6/9, zstd 1/3/9/19) and the file is rebuilt with ``VACUUM`` at each page size
 (4096 = SQLite's default, 16384).  Every variant holds exactly the same rows and indexes.
 
 Baseline: the archive as ``govnews crawl`` writes it (shown as "as written").  Prints bytes per
@@ -24,21 +23,25 @@ import tempfile
 import zlib
 from pathlib import Path
 
+import zstandard
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from archive import rawcodec  # noqa: E402
+
 PAGE_SIZES = (4096, 16384)
 
 
+#: the variant the crawl writes (archive/rawcodec.py): the "as written" archive
+AS_WRITTEN = f"zstd-{rawcodec.ZSTD_LEVEL}"
+
+
 def codecs() -> dict:
-    """name -> compress(bytes) for every codec available here."""
+    """name -> compress(bytes) for every codec compared."""
     out = {f"zlib-{lv}": (lambda b, lv=lv: zlib.compress(b, lv)) for lv in (1, 6, 9)}
-    try:
-        import zstandard  # optional: not a govnews dependency
-    except ImportError:
-        return out
-    for lv in (3, 19):
+    for lv in (1, 3, 9, 19):
         out[f"zstd-{lv}"] = zstandard.ZstdCompressor(level=lv).compress
     return out
 
@@ -48,16 +51,20 @@ def file_size(path: Path) -> int:
 
 
 def rebuild(src: Path, dst: Path, page_size: int, compress=None) -> int:
-    """Copy ``src`` to ``dst``, recompress raw pages with ``compress``, VACUUM at ``page_size``."""
+    """Copy ``src`` to ``dst``, recompress raw pages with ``compress`` (``(codec, function)``),
+    VACUUM at ``page_size``."""
     shutil.copy(src, dst)
     con = sqlite3.connect(dst, isolation_level=None)
     try:
         con.execute("PRAGMA journal_mode=DELETE")
         if compress is not None:
-            rows = con.execute("SELECT hash, data FROM raw_bodies").fetchall()
+            codec, fn = compress
+            rows = con.execute("SELECT hash, compression, data FROM raw_bodies").fetchall()
             con.execute("BEGIN")
-            con.executemany("UPDATE raw_bodies SET data = ? WHERE hash = ?",
-                            [(compress(zlib.decompress(d)), h) for h, d in rows])
+            con.executemany(
+                "UPDATE raw_bodies SET compression = ?, data = ? WHERE hash = ?",
+                [(codec, fn(rawcodec.decompress(d, c)), h) for h, c, d in rows],
+            )
             con.execute("COMMIT")
         con.execute(f"PRAGMA page_size={page_size}")
         con.execute("VACUUM")
@@ -103,10 +110,11 @@ def run(articles: int) -> dict:
         for name, fn in codecs().items():
             for ps in PAGE_SIZES:
                 out = tmp / f"v-{name}-{ps}.db"
-                size = rebuild(db, out, ps, None if name == "zlib-6" else fn)
+                codec = name.split("-")[0]
+                size = rebuild(db, out, ps, None if name == AS_WRITTEN else (codec, fn))
                 variants.append({"codec": name, "page_size": ps, "bytes": size,
                                  "bytes_per_1k_articles": round(size * per_k)})
-                if name == "zlib-6" and ps == 4096:
+                if name == AS_WRITTEN and ps == 4096:
                     parts = shares(out)
                 out.unlink()
         best = min(variants, key=lambda v: v["bytes"])
@@ -116,10 +124,10 @@ def run(articles: int) -> dict:
         "raw_html_bytes_per_1k_articles": round(raw_bytes * per_k),
         "raw_stored_bytes_per_1k_articles": round(raw_stored * per_k),
         "as_written_bytes_per_1k_articles": round(as_written * per_k),
-        "shares_zlib6_4096": {k: round(v * per_k) for k, v in parts.items()} if parts else None,
+        "shares_as_written_4096": {k: round(v * per_k) for k, v in parts.items()} if parts else None,
         "variants": variants,
         "best": best,
-        "baseline": "as govnews crawl wrote it (zlib-6; page size of the archive)",
+        "baseline": f"as govnews crawl wrote it ({AS_WRITTEN}; page size of the archive)",
         "baseline_bytes_per_1k_articles": round(as_written * per_k),
         "ratio": round(as_written / best["bytes"], 3),
         "codecs_available": list(codecs()),
@@ -132,9 +140,9 @@ def report(r: dict) -> None:
           f"replica; raw HTML {r['raw_html_bytes_per_1k_articles'] / mb:.1f} MB/1k)")
     print(f"  as written by govnews crawl: {r['as_written_bytes_per_1k_articles'] / mb:.2f} MB/1k "
           f"(raw pages stored {r['raw_stored_bytes_per_1k_articles'] / mb:.2f} MB/1k)")
-    if r["shares_zlib6_4096"]:
-        s = r["shares_zlib6_4096"]
-        print(f"  after VACUUM, zlib-6, 4 KB pages: raw pages {s['raw_pages'] / mb:.2f}, FTS "
+    if r["shares_as_written_4096"]:
+        s = r["shares_as_written_4096"]
+        print(f"  after VACUUM, {AS_WRITTEN}, 4 KB pages: raw pages {s['raw_pages'] / mb:.2f}, FTS "
               f"{s['fts'] / mb:.2f}, other tables/indexes {s['rest'] / mb:.2f} MB/1k")
     for v in r["variants"]:
         mark = "  <- smallest" if v is r["best"] or v == r["best"] else ""

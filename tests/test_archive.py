@@ -10,12 +10,13 @@ import subprocess
 import sys
 import textwrap
 import time
-import zlib
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from archive import db as archive_db
+from archive import rawcodec
 from archive.db import SCHEMA_VERSION, open_db, resolve_db_path, sync_sites
 from archive.fold import fold, nfc
 from archive.search import search
@@ -362,8 +363,9 @@ def test_raw_bodies_are_content_addressed(tmp_path):
     assert db["pages"].count == 4
     assert db["raw_bodies"].count == 2  # the page body and the empty body
     raw = db["raw_bodies"].get(h1)
-    assert raw["compression"] == "zlib" and raw["size"] == len(body)
-    assert zlib.decompress(raw["data"]) == body
+    assert raw["compression"] == "zstd" and raw["size"] == len(body)
+    assert zstandard.ZstdDecompressor().decompress(raw["data"]) == body
+    assert rawcodec.decompress(raw["data"], "zstd") == body
     assert len(raw["data"]) < len(body)
     pages = list(db.query("SELECT * FROM pages ORDER BY id"))
     assert json.loads(pages[0]["headers"]) == {
@@ -565,3 +567,19 @@ def test_kill_9_mid_batch_leaves_consistent_archive(tmp_path):
     assert db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == 12
     assert len(search(db, "chi so papi", limit=50)) == 12
     db.close()
+
+
+def test_raw_codecs_round_trip_and_legacy_zlib_rows_stay_readable():
+    """New raw pages are zstd; rows written with zlib (archives before the switch) still
+    decompress, and an unknown codec is a clear error rather than garbage."""
+    body = ("<html><body>Huyện Châu Thành — Lượt xem: 203</body></html>" * 50).encode()
+    assert rawcodec.CODEC == "zstd"
+    for codec in rawcodec.CODECS:
+        blob = rawcodec.compress(body, codec)
+        assert len(blob) < len(body)
+        assert rawcodec.decompress(blob, codec) == body
+    import zlib
+
+    assert rawcodec.decompress(zlib.compress(body, 6), "zlib") == body
+    with pytest.raises(ValueError, match="unknown raw page codec 'lz4'"):
+        rawcodec.decompress(b"x", "lz4")
