@@ -45,6 +45,7 @@ __all__ = [
     "m006_search_views",
     "m007_search_meta",
     "write_fts",
+    "has_meta",
     "meta_sql",
     "scope_tokens",
     "site_token",
@@ -171,6 +172,11 @@ def scope_tokens(site: str | None, first: date | None, last: date | None) -> lis
     return tokens
 
 
+def has_meta(conn: sqlite3.Connection) -> bool:
+    """Whether ``articles_fts`` has the ``meta`` column (migration 7)."""
+    return _has_meta(conn)
+
+
 def _has_meta(conn: sqlite3.Connection) -> bool:
     return (
         conn.execute(
@@ -181,14 +187,23 @@ def _has_meta(conn: sqlite3.Connection) -> bool:
 
 
 def write_fts(
-    conn: sqlite3.Connection, rowid: int, title: str, lead: str, body: str, *, replace: bool
+    conn: sqlite3.Connection,
+    rowid: int,
+    title: str,
+    lead: str,
+    body: str,
+    *,
+    replace: bool,
+    meta: bool | None = None,
 ) -> None:
     """Write the FTS row of article ``rowid`` (already in ``articles``): the folded text given,
     ``meta`` from the article row.  ``replace`` deletes the old row first.  Also works on an
-    archive older than migration 7 (no ``meta`` column), which tests of upgrades write."""
+    archive older than migration 7 (no ``meta`` column), which tests of upgrades write.
+    ``meta`` says whether the column exists (None: look it up; a writer that writes thousands of
+    rows looks it up once)."""
     if replace:
         conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
-    if _has_meta(conn):
+    if meta if meta is not None else _has_meta(conn):
         conn.execute(
             "INSERT INTO articles_fts (rowid, title, lead, body, meta) "
             f"SELECT a.id, ?, ?, ?, {meta_sql('a.')} FROM articles a WHERE a.id = ?",

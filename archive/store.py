@@ -35,7 +35,7 @@ from archive import failures, rawcodec
 from archive.db import now_iso, open_db, sync_sites
 from archive.fold import fold
 from archive.history import CONTACT_FIELDS, write_contact
-from archive.search_index import write_fts
+from archive.search_index import has_meta, write_fts
 
 __all__ = ["ArchiveWriter", "ArchiveWriteError", "body_hash", "content_hash", "KEPT_HEADERS"]
 
@@ -176,6 +176,7 @@ class ArchiveWriter:
         # Open (create/migrate) on the caller thread so a bad path fails here, as a UserError.
         self._db = open_db(path)
         self._conn = self._db.conn
+        self._fts_meta: bool | None = None
         self._thread = threading.Thread(
             target=self._run, name="govnews-archive-writer", daemon=True
         )
@@ -616,7 +617,9 @@ class ArchiveWriter:
 
     def _write_fts(self, rowid: int, a: dict, *, replace: bool) -> None:
         fields = (fold(a["title"]), fold(a["lead"]), fold(a["body_text"]))
-        write_fts(self._conn, rowid, *fields, replace=replace)
+        if self._fts_meta is None:
+            self._fts_meta = has_meta(self._conn)  # once: a pragma per article costs ~0.2 ms
+        write_fts(self._conn, rowid, *fields, replace=replace, meta=self._fts_meta)
 
     def _write_snapshot(self, row: tuple) -> None:
         self._conn.execute(
