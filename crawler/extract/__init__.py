@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 
 from crawler.extract.detect import PLATFORMS, detect_platform
-from crawler.extract.encoding import decode
+from crawler.extract.encoding import decode, decode_page
 from crawler.extract.vnportal import _empty, extract_vnportal, parse_vnportal_url
 
 __all__ = ["extract", "extract_full", "parse_vnportal_url", "decode", "detect_platform", "PLATFORMS",
@@ -65,12 +65,14 @@ def extract_full(body: bytes | str | None, url: str,
     compares article fields and is faster without them."""
     url = url or ""
     try:
-        text, _enc = decode(body, headers, encoding)
+        text, _enc, utf8 = decode_page(body, headers, encoding)
         if platform is None:
             platform, _why = detect_platform(text, url, headers)
         fn = _platform_extractor(platform)
-        out = fn(text, url, site_wide=False) if not site_wide and fn is extract_vnportal else (
-            fn(text, url))
+        if fn is extract_vnportal:
+            out = fn(text, url, site_wide=site_wide, utf8=utf8)
+        else:
+            out = fn(text, url)
     except Exception:  # noqa: BLE001 - an extractor bug must not stop a crawl
         log.exception("extract failed for %s", url)
         out = _empty(url)

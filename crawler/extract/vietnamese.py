@@ -25,7 +25,6 @@ VN_TZ = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh: fixed +07:00 since 197
 # ---------------------------------------------------------------------------------------- text
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_WS = re.compile(r"\s+")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?")
 
 
@@ -55,7 +54,8 @@ def _clean(s: str) -> str:
         s = html.unescape(s)
     if not s.isascii():
         s = unicodedata.normalize("NFC", _INVISIBLE.sub("", s))
-    return _WS.sub(" ", s).strip()
+    # == re.sub(r"\s+", " ", s).strip(): str.split() and re's \s agree on whitespace
+    return " ".join(s.split())
 
 
 def clean_lines(s: str | None) -> str:

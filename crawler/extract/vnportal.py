@@ -48,7 +48,7 @@ _PART = re.compile(r"([.#])([\w\-]+)|\[([\w:\-]+)(?:([$*^]?=)['\"]([^'\"]*)['\"]
 class Simple:
     """A compound CSS selector (``tag.cls#id[attr$='v']``) matched in Python."""
 
-    __slots__ = ("tag", "classes", "id", "attrs")
+    __slots__ = ("tag", "classes", "id", "attrs", "single")
 
     def __init__(self, css: str):
         m = _SIMPLE.fullmatch(css)
@@ -63,6 +63,9 @@ class Simple:
                 self.id = name
             else:
                 self.attrs.append((attr, op, val))
+        # one condition only: the index's candidates for it are exactly the matches
+        self.single = (self.tag is not None) + len(self.classes) + (self.id is not None) + len(
+            self.attrs) == 1
 
     def match(self, el) -> bool:
         if self.tag and el.tag != self.tag:
@@ -100,6 +103,9 @@ class Selector:
 
     def __init__(self, css: str, xpath):
         self.css, self.xpath, self.parts = css, xpath, None
+        #: every :class:`Simple` part of a longer selector: when one of them matches nothing
+        #: in the page, neither does the selector (no XPath run needed)
+        self.needs: tuple = ()
         toks = re.split(r"\s*(>)\s*|\s+", css.strip())
         toks = [t for t in toks if t]
         try:
@@ -111,18 +117,27 @@ class Selector:
                 parts.append((comb, Simple(t)))
                 comb = " "
             self.parts = parts if 1 <= len(parts) <= 2 else None
+            if len(parts) > 2:
+                self.needs = tuple(part for _, part in parts if part.id or part.classes or part.tag)
         except ValueError:
             self.parts = None
 
     def __call__(self, scope, index=None):
-        if self.parts is None or index is None:
+        if index is None:
+            return self.xpath(scope)
+        if self.parts is None:
+            if any(not index.candidates(part) for part in self.needs):
+                return []
             return self.xpath(scope)
         if scope is index.root:
             return index.matches(self)  # computed once per page (callers never mutate it)
         if len(self.parts) != 1:
             return self.xpath(scope)
         # a sub-tree query: the document-wide matches under scope
-        return [el for el in index.matches(self) if el is scope or _under(el, scope)]
+        got = index.matches(self)
+        if not got:
+            return []
+        return index.under(got, scope)
 
     def root_matches(self, index):
         """Matches in the whole document of ``index``, through its lookup tables."""
@@ -140,29 +155,100 @@ class Selector:
         return out
 
 
+#: attributes whose values the index pass records: those that selectors use on their own
+#: (``[itemprop='datePublished']``; an XPath for it costs as much as the whole pass)
+_SCAN_ATTRS = ("itemprop",)
+
+
 class Index:
-    """Per-document lookup tables so that root-level selectors cost one pass."""
+    """Per-document lookup tables so that root-level selectors cost one pass.
+
+    The same pass (one ``root.iter()``, no XPath) numbers the nodes in document order (so
+    "is this element inside that one" is two comparisons) and collects what noise detection
+    needs: the short text nodes (heading candidates, with the element that owns each as text or
+    tail) and the length of the page's text."""
 
     def __init__(self, root):
         self.root = root
         self.by_class: dict = {}
         self.by_id: dict = {}
         self.by_class_attr: dict = {}  # the whole class attribute -> elements
-        self.attrd: list = []
+        self.by_tag: dict = {}
+        self.by_attr: dict = {}  # value of an attribute in _SCAN_ATTRS -> elements
+        self.attrd: list = []  # elements with a class or id attribute, in document order
+        self.attr_words: list[str] = []  # "class id" of each of them
         self.pos: dict = {}
+        self.order: dict = {}  # every node -> its number in document order
+        self.ends: dict = {}
         self.cache: dict = {}
         self.tlen: dict = {}
-        for n, el in enumerate(_XP_ATTRD(root)):
-            self.attrd.append(el)
-            self.pos[el] = n
-            c = el.get("class")
-            if c:
-                self.by_class_attr.setdefault(c, []).append(el)
-                for t in c.split():
-                    self.by_class.setdefault(t, []).append(el)
-            i = el.get("id")
-            if i:
-                self.by_id.setdefault(i, []).append(el)
+        #: ``(text, owner)`` of the text nodes of 5-79 characters (as
+        #: ``//text()[string-length(.) < 80 and string-length(.) > 4]`` and ``getparent()``)
+        self.short_texts: list = []
+        short = self.short_texts
+        attrd, words, pos, order = self.attrd, self.attr_words, self.pos, self.order
+        by_class, by_id, by_class_attr = self.by_class, self.by_id, self.by_class_attr
+        by_tag, by_attr = self.by_tag, self.by_attr
+        scan_attrs = _SCAN_ATTRS
+        total = 0
+        for n, el in enumerate(root.iter()):
+            order[el] = n
+            tag = el.tag
+            if tag.__class__ is str:  # an element (not a comment / PI)
+                got = by_tag.get(tag)
+                if got is None:
+                    by_tag[tag] = [el]
+                else:
+                    got.append(el)
+                c = el.get("class")
+                i = el.get("id")
+                if c is not None or i is not None:
+                    pos[el] = len(attrd)
+                    attrd.append(el)
+                    words.append(f"{c or ''} {i or ''}")
+                    if c:
+                        by_class_attr.setdefault(c, []).append(el)
+                        for t in c.split():
+                            by_class.setdefault(t, []).append(el)
+                    if i:
+                        by_id.setdefault(i, []).append(el)
+                for a in scan_attrs:
+                    v = el.get(a)
+                    if v is not None:
+                        by_attr.setdefault((a, v), []).append(el)
+                t = el.text
+                if t is not None:
+                    n = len(t)
+                    total += n
+                    if 4 < n < 80:
+                        short.append((t, el))
+            t = el.tail
+            if t is not None and el is not root:
+                n = len(t)
+                total += n
+                if 4 < n < 80:
+                    short.append((t, el))
+        #: ``len(root.text_content())``
+        self.text_total = total
+
+    def end(self, el) -> int:
+        """Number of the last node inside ``el`` (``el``'s own number when it is empty)."""
+        got = self.ends.get(el)
+        if got is None:
+            last = el
+            while len(last):
+                last = last[-1]
+            got = self.ends[el] = self.order[last]
+        return got
+
+    def under(self, els: list, scope) -> list:
+        """The elements of ``els`` that are ``scope`` or inside it."""
+        order = self.order
+        lo = order.get(scope)
+        if lo is None:  # not a node of this page's tree
+            return [el for el in els if el is scope or _under(el, scope)]
+        hi = self.end(scope)
+        return [el for el in els if lo <= order[el] <= hi]
 
     def matches(self, sel: Selector) -> list:
         """Document-wide matches of a selector, cached for the page."""
@@ -175,7 +261,7 @@ class Index:
         """``len(el.text_content())``, cached for the page (noise modules share ancestors)."""
         n = self.tlen.get(el)
         if n is None:
-            n = self.tlen[el] = len(el.text_content())
+            n = self.tlen[el] = len(_text_content(el))
         return n
 
     def candidates(self, s: Simple) -> list | None:
@@ -185,7 +271,7 @@ class Index:
         elif s.classes:
             pool = self.by_class.get(s.classes[0], [])
         elif s.tag:
-            pool = list(self.root.iter(s.tag))
+            pool = self.by_tag.get(s.tag, [])  # == list(self.root.iter(s.tag))
         elif s.attrs and s.attrs[0][0] in ("id", "class") and s.attrs[0][1]:
             # ``[id$='lblContent']``: test each distinct attribute value once, not each element
             attr, op, val = s.attrs[0]
@@ -193,8 +279,13 @@ class Index:
             pool = [el for v, els in groups.items() if _attr_op(op, v, val) for el in els]
             if len(pool) > 1:
                 pool.sort(key=self.pos.__getitem__)
+        elif s.attrs and s.attrs[0][0] in _SCAN_ATTRS and s.attrs[0][1] == "=":
+            # ``[itemprop='datePublished']``: collected by the index pass
+            pool = self.by_attr.get((s.attrs[0][0], s.attrs[0][2]), [])
         else:
-            return None  # e.g. ``[itemprop='datePublished']``: one C-level scan
+            return None  # one C-level scan
+        if s.single:
+            return pool  # the index's own list (callers never mutate matches)
         return [el for el in pool if isinstance(el.tag, str) and s.match(el)]
 
 
@@ -307,59 +398,79 @@ class Para:
         return self.emph > 0 and self.plain == 0
 
 
-def blocks(root, skip=frozenset()) -> list[Para]:
-    """Paragraphs of ``root`` in document order; ``<img>`` become their own entries."""
-    out: list[Para] = []
-    st = {"parts": [], "block": root, "emph": 0, "plain": 0}
+class _Blocks:
+    """The walk behind :func:`blocks` (a class, not closures: a recursive closure is a
+    reference cycle per call, left for the cyclic garbage collector)."""
 
-    def flush():
-        if st["parts"]:
-            text = vn.clean("".join(st["parts"]))
+    __slots__ = ("out", "parts", "block", "emph", "plain", "skip")
+
+    def __init__(self, root, skip):
+        self.out: list[Para] = []
+        self.parts: list[str] = []
+        self.block, self.emph, self.plain, self.skip = root, 0, 0, skip
+
+    def flush(self) -> None:
+        if self.parts:
+            text = vn.clean("".join(self.parts))
             if text:
-                out.append(Para(text, st["block"], st["emph"], st["plain"]))
-        st["parts"], st["emph"], st["plain"] = [], 0, 0
+                self.out.append(Para(text, self.block, self.emph, self.plain))
+            self.parts = []
+            self.emph = self.plain = 0
 
-    def add(s, em):
-        if s:
-            st["parts"].append(s)
-            n = len(s.strip())
-            if n:
-                st["emph" if em else "plain"] += n
-
-    def walk(el, em):
+    def walk(self, el, em: bool) -> None:
         tag = el.tag
         if not isinstance(tag, str):
             return
         tag = tag.lower()
-        if tag in SKIP or el in skip:
+        if tag in SKIP or el in self.skip:
             return
         if tag == "br":
-            flush()
+            self.flush()
             return
         if tag == "img":
-            flush()
-            out.append(Para("", st["block"], img=el))
+            self.flush()
+            self.out.append(Para("", self.block, img=el))
             return
         isblock = tag in BLOCK
         em2 = em or tag in EMPH
         if isblock:
-            flush()
-            prev = st["block"]
-            st["block"] = el
-        add(el.text, em2)
+            self.flush()
+            prev = self.block
+            self.block = el
+        s = el.text
+        if s:
+            self.parts.append(s)
+            n = len(s.strip())
+            if n:
+                if em2:
+                    self.emph += n
+                else:
+                    self.plain += n
         for ch in el:
-            walk(ch, em2)
-            add(ch.tail, em2)
+            self.walk(ch, em2)
+            s = ch.tail
+            if s:
+                self.parts.append(s)
+                n = len(s.strip())
+                if n:
+                    if em2:
+                        self.emph += n
+                    else:
+                        self.plain += n
         if isblock:
-            flush()
-            st["block"] = prev
+            self.flush()
+            self.block = prev
 
+
+def blocks(root, skip=frozenset()) -> list[Para]:
+    """Paragraphs of ``root`` in document order; ``<img>`` become their own entries."""
+    w = _Blocks(root, skip)
     try:
-        walk(root, False)
+        w.walk(root, False)
     except RecursionError:
         pass
-    flush()
-    return out
+    w.flush()
+    return w.out
 
 
 def lines_text(root, skip=frozenset()) -> str:
@@ -406,11 +517,21 @@ def _first(xps, root, ok=lambda el: True, index=None):
     return None
 
 
+def _text_content(el) -> str:
+    """``el.text_content()``: the same string without an XPath context per call."""
+    if el.tag.__class__ is str:
+        return _tostring(el, method="text", encoding=str, with_tail=False)
+    return el.text_content()  # a comment or PI: raises ValueError, as it always did
+
+
+_tostring = etree.tostring
+
+
 def _text(el) -> str:
     if el is None:
         return ""
     try:
-        return vn.clean(el.text_content())
+        return vn.clean(_text_content(el))
     except (ValueError, AttributeError):
         return ""
 
@@ -513,6 +634,12 @@ def _empty(url: str) -> dict:
     }
 
 
+def _lookup() -> etree.ElementDefaultClassLookup:
+    return etree.ElementDefaultClassLookup(
+        element=lhtml.HtmlElement, comment=lhtml.HtmlComment,
+        pi=lhtml.HtmlProcessingInstruction, entity=lhtml.HtmlEntity)
+
+
 @cache
 def _parser():
     """lxml.html's parser with a C-level element class lookup.
@@ -521,24 +648,131 @@ def _parser():
     extractor touches; every vnPortal element only needs the generic :class:`HtmlElement`
     methods (``text_content``, ``drop_tree``, ``make_links_absolute``)."""
     parser = lhtml.HTMLParser()
-    parser.set_element_class_lookup(etree.ElementDefaultClassLookup(
-        element=lhtml.HtmlElement, comment=lhtml.HtmlComment,
-        pi=lhtml.HtmlProcessingInstruction, entity=lhtml.HtmlEntity))
+    parser.set_element_class_lookup(_lookup())
     return parser
+
+
+@cache
+def _utf8_parser():
+    """The same parser for UTF-8 bytes: lxml hands a ``str`` with Vietnamese letters to libxml2
+    as UTF-16, which libxml2 converts back to UTF-8 first; encoding it in Python is cheaper."""
+    parser = lhtml.HTMLParser(encoding="utf-8")
+    parser.set_element_class_lookup(_lookup())
+    return parser
+
+
+_XML_DECL = re.compile(r"\s*<\?xml[^>]*\?>")
+_XML_START = re.compile(r"\s*<\?xml")
+# ASP.NET's hidden form state (``__VIEWSTATE``: 8-100 KB of base64 on vnPortal pages): libxml2
+# reads attribute values one character at a time, so a long one costs a large part of the parse.
+# It is parsed as a short placeholder and its value put back afterwards: the same tree.
+_STATE_INPUTS = tuple(
+    f'<input type="hidden" name="{name}" id="{name}" value="'.encode()
+    for name in ("__VIEWSTATE", "__EVENTVALIDATION"))
+_PLACEHOLDER = "govnews-aspnet-state"
+_PLACEHOLDER_B = _PLACEHOLDER.encode()
+_STATE_MIN = 512
+
+
+def _hold_states(data: bytes) -> tuple[bytes, list[bytes]]:
+    """``data`` with the long ASP.NET state values replaced by the placeholder, and the values
+    (in document order).  A value with ``&`` or CR is left alone: the parser would not keep
+    it as written (character references, newline normalisation)."""
+    if _PLACEHOLDER_B in data:
+        return data, []
+    cuts = []
+    for prefix in _STATE_INPUTS:
+        i = data.find(prefix)
+        while i >= 0:
+            start = i + len(prefix)
+            end = data.find(b'"', start)
+            if end < 0:
+                break
+            if (end - start >= _STATE_MIN and data.find(b"&", start, end) < 0
+                    and data.find(b"\r", start, end) < 0):
+                cuts.append((start, end))
+            i = data.find(prefix, end)
+    if not cuts:
+        return data, []
+    cuts.sort()
+    parts, values, last = [], [], 0
+    for start, end in cuts:
+        parts += (data[last:start], _PLACEHOLDER_B)
+        values.append(data[start:end])
+        last = end
+    parts.append(data[last:])
+    return b"".join(parts), values
+
+
+def _parse(text: str, utf8: bytes | None):
+    """lxml document of ``text`` (``utf8``: the same text encoded, when the caller has it);
+    raises like ``document_fromstring``."""
+    if _XML_START.match(text):  # lxml refuses a str with an encoding declaration: keep that
+        return lhtml.document_fromstring(text, parser=_parser())
+    data = utf8
+    if data is None:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: lxml's own str handling, as before
+            return lhtml.document_fromstring(text, parser=_parser())
+    held, values = _hold_states(data)
+    if values:
+        root = lhtml.document_fromstring(held, parser=_utf8_parser())
+        inputs = [el for el in root.iter("input") if el.get("value") == _PLACEHOLDER]
+        if len(inputs) == len(values):
+            for el, value in zip(inputs, values, strict=True):
+                el.set("value", value.decode("utf-8"))
+            return root
+        # a match was not a real <input> (inside a comment, <textarea>, an attribute…)
+    return lhtml.document_fromstring(data, parser=_utf8_parser())
 
 
 def parse_html(text: str):
     """lxml document for ``text`` or None (empty / unparsable)."""
-    if not text or not text.strip():
-        return None
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    text = text.replace("\x00", "")
+    return parse_document(text)[0]
+
+
+_STRIPPED = ("script", "style", "noscript", "template")
+
+
+def parse_document(text: str, utf8: bytes | None = None) -> tuple:
+    """``(root, split_texts)``: :func:`parse_html`'s document, and whether removing the script
+    and style elements left text nodes side by side that hold more than whitespace.
+
+    lxml's ``.text``/``.tail`` join such neighbours, XPath's ``text()`` does not; noise
+    detection reads the short text nodes through ``.text``/``.tail`` (cheap) unless this
+    says the two views differ on this page.  ``utf8``: ``text`` encoded as UTF-8, if known."""
+    if not text or text.isspace():
+        return None, False
+    m = _XML_DECL.match(text)
+    if m:
+        text, utf8 = text[m.end():], None
+    if "\x00" in text:
+        text, utf8 = text.replace("\x00", ""), None
     try:
-        root = lhtml.document_fromstring(text, parser=_parser())
+        root = _parse(text, utf8)
     except (etree.ParserError, ValueError, TypeError):
-        return None
-    etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
-    return root
+        return None, False
+    split = False
+    for el in root.iter(_STRIPPED):
+        if el.tail is None:
+            continue
+        # the text run that will join around el: el's tail, the tails of stripped siblings
+        # before it, and the text before those
+        pieces = [el.tail]
+        prev = el.getprevious()
+        while prev is not None and prev.tag in _STRIPPED:
+            if prev.tail is not None:
+                pieces.append(prev.tail)
+            prev = prev.getprevious()
+        before = el.getparent().text if prev is None else prev.tail
+        if before is not None:
+            pieces.append(before)
+        if len(pieces) > 1 and not all(t and t.isspace() for t in pieces):
+            split = True
+            break
+    etree.strip_elements(root, *_STRIPPED, with_tail=False)
+    return root, split
 
 
 _LIST_CLASSES = ("ArticleList", "ArticleOfCat")
@@ -555,8 +789,9 @@ def _is_heading(t: str, heads: frozenset) -> bool:
 
 
 class _Page:
-    def __init__(self, root, url: str):
+    def __init__(self, root, url: str, split_texts: bool = True):
         self.root, self.url, self.sel = root, url, selectors()
+        self.split_texts = split_texts
         self.index = Index(root)
         self.noise: set = set()
         self._compute_noise()
@@ -573,16 +808,18 @@ class _Page:
         for xp in sel["noise"]:
             cand.extend(xp(root, self.index))
         toks = sel["noise_tokens"]
-        for el in self.index.attrd:
-            attr = f"{el.get('class') or ''} {el.get('id') or ''}"
+        for el, attr in zip(self.index.attrd, self.index.attr_words, strict=True):
             if _tokens(attr) & toks:
                 cand.append(el)
         heads = sel["noise_headings"]
         content = None
-        for t in _SHORT_TEXTS(root):
-            if not _is_heading(str(t), heads):
+        if self.split_texts:  # text nodes that lxml's .text/.tail join: ask libxml2
+            short = [(str(t), t.getparent()) for t in _SHORT_TEXTS(root)]
+        else:
+            short = self.index.short_texts
+        for t, el in short:
+            if not _is_heading(t, heads):
                 continue
-            el = t.getparent()
             if el is None:
                 continue
             if content is None:
@@ -603,7 +840,7 @@ class _Page:
                     break
                 el, cur = par, plen
             cand.append(el)
-        total = len(root.text_content()) or 1
+        total = self.index.text_total or 1
         cs = {el for el in cand if el.tag not in ("html", "body", "form")}
         while True:  # a page-wide wrapper whose name happens to contain "menu" is not noise
             top = [el for el in cs if not any(a in cs for a in el.iterancestors())]
@@ -693,17 +930,17 @@ class _Page:
                 return False
             if any(_inside(li_a, el) for li_a in items[:1]):
                 return False
-            txt = el.text_content()
+            txt = _text_content(el)
             return bool(txt.strip()) or el.find(".//img") is not None
         return _first(self.sel["content"], self.root, good, self.index)
 
     def body_by_density(self):
         scores: dict = {}
         for p in self.root.iter("p"):
-            t = vn.clean(p.text_content())
+            t = vn.clean(_text_content(p))
             if len(t) < 25 or _CONTACT_LABEL.match(t) or _COUNTER_LABEL.match(t):
                 continue
-            links = sum(len(vn.clean(a.text_content())) for a in p.iter("a"))
+            links = sum(len(vn.clean(_text_content(a))) for a in p.iter("a"))
             s = len(t) - 2 * links
             if s <= 0:
                 continue
@@ -718,12 +955,12 @@ class _Page:
             if el.tag in ("p",):
                 continue
             own = [el.text or ""] + [
-                (ch.tail or "") + (ch.text_content() if ch.tag in EMPH or ch.tag in ("span", "font", "a") else "")
+                (ch.tail or "") + (_text_content(ch) if ch.tag in EMPH or ch.tag in ("span", "font", "a") else "")
                 for ch in el if ch.tag not in BLOCK
             ]
             t = vn.clean(" ".join(own))
             if len(t) >= 80 and not _CONTACT_LABEL.match(t):
-                links = sum(len(vn.clean(a.text_content())) for a in el.iterchildren("a"))
+                links = sum(len(vn.clean(_text_content(a))) for a in el.iterchildren("a"))
                 scores[el] = scores.get(el, 0) + len(t) - 2 * links
         for el, s in sorted(scores.items(), key=lambda kv: -kv[1]):
             if s < 60:
@@ -751,15 +988,18 @@ def _container_search(page: _Page, body, key: str, *, accept=None):
     return None, None
 
 
-def extract_vnportal(text: str, url: str, *, site_wide: bool = True) -> dict:
+def extract_vnportal(text: str, url: str, *, site_wide: bool = True,
+                     utf8: bytes | None = None) -> dict:
+    """The extraction dict of a vnPortal page; ``utf8`` is ``text`` encoded as UTF-8 when the
+    caller has it (the fetched body): the parser reads UTF-8."""
     out = _empty(url)
     info = parse_vnportal_url(url)
     if info:
         out["sname"], out["article_id"] = info["sname"], info["article_id"]
-    root = parse_html(text)
+    root, split_texts = parse_document(text, utf8)
     if root is None:
         return out
-    page = _Page(root, url)
+    page = _Page(root, url, split_texts)
     sel = page.sel
 
     items = page.list_items()
