@@ -27,12 +27,14 @@ so FTS5 intersects the word's doclist with the filter's own short doclist instea
 frequent word's matches newest first until enough pass the filters — which is what a site whose
 articles are spread over the whole rowid range (or a date range, always spread) used to cost.
 The tokens only narrow to whole months; the exact conditions are checked on
-``articles_search_meta`` as before.  User words are kept off the ``meta`` column
-(``{title lead body} : (…)``) when a query has a word starting with ``z``, the tokens' prefix.
+``articles_search_meta`` as before (and the unfiltered probe is skipped: the filtered candidates
+come as cheaply).  User words are kept off the ``meta`` column (``{title lead body} : (…)``) when
+a query has a word starting with ``z``, the tokens' prefix.
 
 Snippets: a window of about :data:`SNIPPET_WORDS` words of the ORIGINAL lead (else body) text
 around the first match, every matching word wrapped in ``[`` ``]`` (adjacent matches share one
-pair: ``[chỉ số PAPI]``), ``…`` marking cut ends.
+pair: ``[chỉ số PAPI]``), ``…`` marking cut ends.  The match is looked for in the folded copy
+``articles_fts`` already stores (same length as the NFC original), not in a fresh fold.
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ _RANK = {
     "articles_fts": "bm25(articles_fts, 10.0, 3.0, 1.0, 0.0)",
     "articles_fts_exact": "bm25(articles_fts_exact, 10.0, 3.0, 1.0)",
 }
+#: Date filters spanning more than 1/this of the archive's dates (of the site's, with --site)
+#: use no date tokens.
+_DATE_SCOPE_SHARE = 4
 #: Columns of the folded index a user query may match (not ``meta``).
 _TEXT_COLUMNS = "{title lead body}"
 # A query word that could match a meta token (they all start with "z").
@@ -290,25 +295,31 @@ def make_snippet(
     words: int = SNIPPET_WORDS,
     *,
     exact: bool = False,
+    folded: str | None = None,
 ) -> str | None:
     """Window of ~``words`` words of ``text`` around the first match, matches in ``[ ]``.
 
-    ``exact`` compares words with their diacritics (for ``--exact`` searches).  Returns None when
-    ``text`` has no match (or is empty).  Only the region around the first match is split into
-    words: a snippet costs the same for a 100-word lead and a 10,000-word body."""
+    ``exact`` compares words with their diacritics (for ``--exact`` searches).  ``folded``: the
+    folded text if known (the copy stored in ``articles_fts``), saving the fold of a whole body,
+    the biggest cost of a result row — and a text without a match costs only one regex search.
+    Returns None when ``text`` has no match (or is empty).  Only the region around the first
+    match is split into words: a snippet costs the same for a 100-word lead and a 10,000-word
+    body."""
     if not text or not terms:
         return None
-    original = nfc(text)
-    folded = _exact_fold(original) if exact else fold(original)
     rx = _term_regex(terms)
+    if folded is not None and not exact and rx.search(folded) is None:
+        return None
+    original = nfc(text)
+    if folded is None or exact or len(folded) != len(original):
+        folded = _exact_fold(original) if exact else fold(original)
     first = rx.search(folded)
     if first is None:
         return None
     reach = 60 * words  # generous: a Vietnamese word is 2-7 letters
     lo = max(0, first.start() - reach)
     hi = min(len(original), first.end() + reach)
-    spans = [m.span() for m in re.finditer(r"\S+", original[lo:hi])]
-    spans = [(s + lo, e + lo) for s, e in spans]
+    spans = [m.span() for m in _WORDS.finditer(original, lo, hi)]
     if lo > 0 and not original[lo - 1].isspace():
         spans = spans[1:]  # partial word at the region's edge
     if hi < len(original) and not original[hi].isspace():
@@ -322,6 +333,9 @@ def make_snippet(
     cut_start = bool(original[: window[0][0]].strip())
     cut_end = bool(original[window[-1][1] :].strip())
     return _render(original, window, hits, cut_start, cut_end)
+
+
+_WORDS = re.compile(r"\S+")
 
 
 def _render(original: str, spans, hits, cut_start: bool, cut_end: bool) -> str:
@@ -487,8 +501,10 @@ def _scope(db: sqlite_utils.Database, site: str | None, params: dict) -> str | N
                 date.fromisoformat(params["until"]) - timedelta(days=1) if "until" in params else hi
             )
             first, last = max(first, lo), min(last, hi)
-            if first > last or (first == lo and last == hi):
-                first = last = None  # no dated article left out (or none in): dates narrow nothing
+            if first > last or (last - first) * _DATE_SCOPE_SHARE > hi - lo:
+                # none in, or most of the dates in: year tokens would narrow little, and bm25
+                # would count each token's long doclist
+                first = last = None
     tokens = scope_tokens(site, first, last)
     return f"meta : ({' OR '.join(tokens)})" if tokens else None
 
@@ -498,6 +514,14 @@ def _day_of(value: str | None) -> date | None:
         return date.fromisoformat(value[:10]) if value else None
     except ValueError:
         return None  # not ISO: no date tokens, the SQL filters alone decide
+
+
+def _count_filtered(db: sqlite_utils.Database, where: list[str], params: dict, cap: int) -> int:
+    """How many articles pass the site/date filters, counted up to ``cap`` (an index range)."""
+    index = "articles_site_published_at" if "site" in params else "articles_published_at"
+    keep = [w for w in where if w.startswith(("m.site", "m.published_at"))]
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM articles m INDEXED BY {index} WHERE "
+    return db.execute(sql + f"{' AND '.join(keep)} LIMIT {int(cap)})", params).fetchone()[0]
 
 
 def _probe(db: sqlite_utils.Database, fts: str, match: str) -> list[tuple]:
@@ -623,18 +647,25 @@ def search(
     _check_prefixes(match)
     where, params = _filters(db, site, since, until, category, min_views)
     scope = None if exact else _scope(db, site, params)
-    if not exact and _Z_WORD.search(match):
-        match = f"{_TEXT_COLUMNS} : ({match})"  # a user word never matches a meta token
     params["match"] = match
-    params["scoped"] = f"({match}) AND {scope}" if scope else match
+    if not exact and _Z_WORD.search(match):
+        params["match"] = f"{_TEXT_COLUMNS} : ({match})"  # never a meta token
+    params["scoped"] = f"({params['match']}) AND {scope}" if scope else params["match"]
 
     results = Results()
-    if _id_bounds(db, where, params) == 0:
+    if scope is None:
+        passing = _id_bounds(db, where, params)
+    else:  # at most CANDIDATES articles pass the filters: the set is complete, rank in one pass
+        passing = _count_filtered(db, where, params, CANDIDATES + 1)
+    if passing == 0:
         return results  # no article passes the site/date filters
     try:
         # Cheap probe first: without filters or bm25, FTS5 stops after CANDIDATES + 1 matches.
-        probe = _probe(db, fts, match)
-        complete = len(probe) <= CANDIDATES
+        # Not with meta tokens: the filtered candidates come about as cheaply.
+        probe = None if scope else _probe(db, fts, params["match"])
+        complete = (probe is not None and len(probe) <= CANDIDATES) or (
+            scope is not None and passing <= CANDIDATES
+        )
         if complete or where:
             # bm25 only on a set known to be complete: its document-frequency pass scans every
             # query term's whole doclist, which is what makes frequent words slow.
@@ -685,6 +716,13 @@ def _rows(
             ids,
         )
     }
+    # The folded lead/body FTS5 stores: no need to fold them again for the snippets.
+    stored = {} if exact else {
+        r[0]: r[1:]
+        for r in db.execute(
+            f"SELECT rowid, lead, body FROM articles_fts WHERE rowid IN ({marks})", ids
+        )
+    }  # fmt: skip
     terms = query_terms(match)
     out = []
     for rowid in ids:
@@ -692,9 +730,10 @@ def _rows(
         if row is None:
             continue
         _id, url, title, site_id, published_at, views, article_id, lead, body, category = row
+        folded_lead, folded_body = stored.get(rowid, (None, None))
         snippet = (
-            make_snippet(lead, terms, exact=exact)
-            or make_snippet(body, terms, exact=exact)
+            make_snippet(lead, terms, exact=exact, folded=folded_lead)
+            or make_snippet(body, terms, exact=exact, folded=folded_body)
             or _lead_snippet(lead)
             or _lead_snippet(body)
             or ""

@@ -21,6 +21,7 @@ the order must equal SQL's ``ORDER BY published_at DESC, id DESC`` exactly.
     python bench/search.py --quick    # 20k and 100k articles
     python bench/search.py --sizes 100000 --repeat 5
     python bench/search.py --sizes 1000000 --sorts rank date views   # every sort, one row each
+    python bench/search.py --sizes 1000000 --shapes site+date --sorts date views
 
 No timing is asserted anywhere: this prints figures.  Importable: ``run(quick=False) -> dict``.
 """
@@ -196,14 +197,18 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def measure(
-    path: Path, articles: int, repeat: int, sorts: tuple[str, ...] = ("rank",)
+    path: Path,
+    articles: int,
+    repeat: int,
+    sorts: tuple[str, ...] = ("rank",),
+    only: tuple[str, ...] = SHAPES,
 ) -> list[dict]:
     db = open_db(path, readonly=True)
     base = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     rows = []
     print(f"load average before {articles:,}: {_load()}", flush=True)
     cases = [(shape, sort, queries) for shape, queries in shapes(path, articles).items()
-             for sort in sorts]  # fmt: skip
+             if shape in only for sort in sorts]  # fmt: skip
     for shape, sort, queries in cases:
         ours: list[float] = []
         cpu: list[float] = []
@@ -280,6 +285,7 @@ def run(
     sizes: list[int] | None = None,
     repeat: int = 4,
     sorts: tuple[str, ...] = ("rank",),
+    only: tuple[str, ...] = SHAPES,
 ) -> dict:
     """Run figure 4; returns {"figure", "machine", "rows": [...]} (also printed)."""
     sizes = sizes or ([20_000, 100_000] if quick else [100_000, 1_000_000])
@@ -287,7 +293,7 @@ def run(
           f"{QUERIES_PER_SHAPE} queries × {repeat} runs per shape")  # fmt: skip
     rows = []
     for n in sizes:
-        rows += measure(archive(n), n, repeat, tuple(sorts))
+        rows += measure(archive(n), n, repeat, tuple(sorts), tuple(only))
     return {
         "figure": "search",
         "machine": f"{platform.machine()} {platform.processor() or ''} "
@@ -309,8 +315,14 @@ def main(argv: list[str] | None = None) -> None:
         "--sorts", nargs="+", choices=("rank", "date", "views"), default=["rank"],
         help="search sorts to time, one row per shape and sort (default: rank)",
     )  # fmt: skip
+    p.add_argument(
+        "--shapes", nargs="+", choices=SHAPES, default=list(SHAPES), metavar="SHAPE",
+        help=f"query shapes to time (default: all of {', '.join(SHAPES)})",
+    )  # fmt: skip
     a = p.parse_args(argv)
-    result = run(quick=a.quick, sizes=a.sizes, repeat=a.repeat, sorts=tuple(a.sorts))
+    result = run(
+        quick=a.quick, sizes=a.sizes, repeat=a.repeat, sorts=tuple(a.sorts), only=tuple(a.shapes)
+    )
     if a.json:
         a.json.write_text(json.dumps(result, ensure_ascii=False, indent=2))
 

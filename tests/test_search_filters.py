@@ -14,7 +14,8 @@ import pytest
 import archive.db as archive_db
 import archive.search as search_mod
 from archive.db import open_db
-from archive.search import search
+from archive.fold import fold
+from archive.search import fold_query, make_snippet, query_terms, search
 from archive.search_index import scope_tokens, site_token
 from archive.store import ArchiveWriter
 
@@ -83,6 +84,14 @@ def db(path):
     d.close()
 
 
+@pytest.fixture(params=[1, search_mod._DATE_SCOPE_SHARE], ids=["date-tokens", "default"])
+def share(request, monkeypatch):
+    """Run with date tokens for every date filter (1), and with the default rule (wide ranges
+    use none): both plans must give the same exact results."""
+    monkeypatch.setattr(search_mod, "_DATE_SCOPE_SHARE", request.param)
+    return request.param
+
+
 def ids(results) -> list[str]:
     return [r["article_id"] for r in results]
 
@@ -102,6 +111,29 @@ def test_meta_tokens_of_written_rows(db):
     assert meta["7900"] == ks  # undated: the site only
     assert len(meta) == len(ARTICLES)
     assert all(meta[a["article_id"]].startswith(site_token(a["site"]) + " ") for a in ARTICLES[:N])
+
+
+def _params(db, site=None, since=None, until=None) -> dict:
+    return search_mod._filters(db, site, since, until, None, None)[1]
+
+
+def test_scope_expression_added_to_the_match(db, monkeypatch):
+    ks = site_token("kesach")
+    scope = search_mod._scope
+    assert scope(db, "kesach", _params(db, "kesach")) == f"meta : ({ks})"
+    narrow = _params(db, "kesach", "2023-02-10", "2023-03-20")
+    assert scope(db, "kesach", narrow) == f"meta : ({ks}m202302 OR {ks}m202303)"
+    assert scope(db, None, _params(db, None, "2023-02-10", "2023-02-12")) == "meta : (zm202302)"
+    # a year is more than a quarter of kesach's dates (2022-01-14 … 2024-08-27): site only …
+    year = _params(db, "kesach", "2023-01-01", "2023-12-31")
+    assert scope(db, "kesach", year) == f"meta : ({ks})"
+    # … unless date tokens are wanted for any share; open bounds are clamped to kesach's dates
+    monkeypatch.setattr(search_mod, "_DATE_SCOPE_SHARE", 1)
+    assert scope(db, "kesach", year) == f"meta : ({ks}y2023)"
+    assert scope(db, "kesach", _params(db, "kesach", "2024-06-01")) == (
+        f"meta : ({ks}m202406 OR {ks}m202407 OR {ks}m202408)"
+    )
+    assert scope(db, None, _params(db)) is None
 
 
 def test_scope_tokens_cover_months_and_whole_years():
@@ -158,7 +190,7 @@ FILTERS = [
 @pytest.mark.parametrize("site,since,until", FILTERS)
 @pytest.mark.parametrize("sort", ["date", "views"])
 @pytest.mark.parametrize("word", ["huyen", "papi"])
-def test_filtered_date_and_views_sorts_are_exact(db, word, site, since, until, sort):
+def test_filtered_date_and_views_sorts_are_exact(db, share, word, site, since, until, sort):
     res = search(db, word, site=site, since=since, until=until, sort=sort, limit=100)
     assert ids(res) == _truth(word, site, since, until, sort, 100)
     assert not res.capped
@@ -179,7 +211,7 @@ def test_filtered_results_spelled_out(db):
 
 
 @pytest.mark.parametrize("site,since,until", FILTERS)
-def test_filtered_rank_equals_bm25_over_the_filtered_set(db, site, since, until):
+def test_filtered_rank_equals_bm25_over_the_filtered_set(db, share, site, since, until):
     where, params = ["articles_fts MATCH :q"], {"q": "huyen OR papi"}
     if site:
         where.append("a.site = :site")
@@ -204,7 +236,7 @@ def test_filtered_rank_equals_bm25_over_the_filtered_set(db, site, since, until)
 
 
 @pytest.mark.parametrize("site,since,until", FILTERS[:5])  # those with more than 4 matches
-def test_capped_filtered_plans(db, monkeypatch, site, since, until):
+def test_capped_filtered_plans(db, share, monkeypatch, site, since, until):
     """More filtered matches than CANDIDATES: rank and views order the CANDIDATES newest-archived
     filtered matches (found through the meta tokens), date stays exact (the date walk)."""
     monkeypatch.setattr(search_mod, "CANDIDATES", 4)
@@ -289,3 +321,30 @@ def test_schema_6_archive_gets_meta_tokens(tmp_path, monkeypatch):
             assert ids(res) == _truth("papi", site, since, until, "date", 100)
     finally:
         db.close()
+
+
+def test_snippet_from_the_stored_folded_text_is_the_same():
+    """_rows passes the folded lead/body stored in articles_fts to make_snippet: same snippet
+    as folding afresh; a text without a match is None; a folded copy of another length (a
+    stale index) is ignored, not trusted."""
+    text = "Ủy ban nhân dân huyện Châu Thành họp về chỉ số PAPI của tỉnh Sóc Trăng."
+    terms = query_terms(fold_query("chi so papi"))
+    expected = "Ủy ban nhân dân huyện Châu Thành họp về [chỉ số PAPI] của tỉnh Sóc Trăng."
+    assert make_snippet(text, terms) == expected
+    assert make_snippet(text, terms, folded=fold(text)) == expected
+    assert make_snippet(text, terms, folded=fold(text) + " thêm") == expected
+    assert make_snippet(text, query_terms(fold_query("dak lak")), folded=fold(text)) is None
+
+
+def test_few_matches_among_many_filtered_articles_are_complete(db, share, monkeypatch):
+    """More articles pass the filters than CANDIDATES but few match: the first (unranked) pass
+    proves the set complete, the second ranks it with bm25."""
+    monkeypatch.setattr(search_mod, "CANDIDATES", 4)
+    res = search(db, "papi", site="kesach", until="2022-12-31")
+    assert not res.capped and res.plan == "complete"
+    assert sorted(ids(res)) == ["7004", "7016", "7028"] and all(r["rank"] < 0 for r in res)
+    assert ids(search(db, "papi", site="kesach", until="2022-12-31", sort="views")) == [
+        "7016",
+        "7004",
+        "7028",
+    ]  # views 87, 47, 26
