@@ -8,10 +8,12 @@ How (fast on 2 cores):
 * the parent reads only ids and hashes up front: which article versions, article rows and
   view-count observations come from which raw body (``raw_hash`` / ``pages.body_hash``);
 * every *distinct* body is extracted once (content addressing: identical pages cost nothing),
-  by a ``multiprocessing`` pool whose workers read the compressed raw pages themselves through their own
-  read-only connection, in batches, and send back only the compared fields;
-* the parent compares and writes in short batched transactions (a crawl writing at the same
-  time waits at most one batch).
+  by a ``multiprocessing`` pool whose workers read the compressed raw pages and the stored rows
+  of a batch themselves (own read-only connection, one query per table per batch), compare, and
+  send back only the differences: for the usual page, that nothing changed;
+* the parent writes the corrections in short batched transactions (a crawl writing at the same
+  time waits at most one batch); a row is only corrected if it still holds the raw page and
+  content hash the worker compared with (a crawl may have refetched it meanwhile).
 
 Rule: a re-extraction is **not** a new published version.  A version's fields (and content hash)
 are corrected in place; every corrected value is logged in ``extraction_changes`` with the
@@ -36,7 +38,7 @@ from archive.db import now_iso, open_db
 from archive.fold import fold
 from archive.history import VERSION_FIELDS
 from archive.rawcodec import decompress
-from archive.search_index import write_fts
+from archive.search_index import has_meta, write_fts
 from archive.store import article_fields, content_hash
 
 __all__ = ["reextract", "extract_fields", "ARTICLE_FIELDS"]
@@ -88,26 +90,88 @@ def _collect() -> None:
     gc.collect() if _batches % 32 == 0 else gc.collect(0)
 
 
-def _extract_batch(batch: list[tuple[str, str, str | None]]) -> list[tuple[str, dict | None]]:
-    """Worker: read, inflate and extract a batch of (hash, url, content_type)."""
+#: a body's work item: (hash, url, content type, version row ids, article row ids)
+Item = tuple[str, str, "str | None", tuple[int, ...], tuple[int, ...]]
+_CHUNK = 500  # ids per ``IN (...)`` query
+
+
+def _rows(sql: str, ids: list) -> dict:
+    """``{id: row}`` of ``sql`` (which selects ``id, ...`` ``WHERE id IN ({})``)."""
+    assert _worker_conn is not None
+    out: dict = {}
+    for i in range(0, len(ids), _CHUNK):
+        part = ids[i : i + _CHUNK]
+        for row in _worker_conn.execute(sql.format(",".join("?" * len(part))), part):
+            out[row[0]] = row[1:]
+    return out
+
+
+_VERSION_SQL = (f"SELECT id, article, version, content_hash, {', '.join(VERSION_FIELDS)} "
+                "FROM article_versions WHERE id IN ({})")
+_ARTICLE_SQL = (f"SELECT id, version, content_hash, {', '.join(ARTICLE_FIELDS)} "
+                "FROM articles WHERE id IN ({})")
+_FTS_FIELDS = {"title", "lead", "body_text"}
+
+
+def _extract_batch(batch: list[Item]) -> list[tuple[str, tuple | None]]:
+    """Worker: read, inflate, extract and compare a batch of bodies.  Per body: None (raw page
+    gone) or ``(records, view_count, version_fixes, article_fixes)`` (see :func:`_compare`)."""
     assert _worker_conn is not None
     _collect()
-    marks = ",".join("?" for _ in batch)
     blobs = {
         digest: (codec, data)
         for digest, codec, data in _worker_conn.execute(
-            f"SELECT hash, compression, data FROM raw_bodies WHERE hash IN ({marks})",
-            [h for h, _, _ in batch],
+            f"SELECT hash, compression, data FROM raw_bodies WHERE hash IN "
+            f"({','.join('?' * len(batch))})",
+            [item[0] for item in batch],
         )
     }
+    versions = _rows(_VERSION_SQL, [v for item in batch for v in item[3]])
+    articles = _rows(_ARTICLE_SQL, [a for item in batch for a in item[4]])
     out = []
-    for digest, url, ctype in batch:
+    for digest, url, ctype, vids, aids in batch:
         blob = blobs.get(digest)
         if blob is None:
             out.append((digest, None))
             continue
-        out.append((digest, extract_fields(decompress(blob[1], blob[0]), url, ctype)))
+        new = extract_fields(decompress(blob[1], blob[0]), url, ctype)
+        out.append((digest, _compare(new, vids, aids, versions, articles)))
     return out
+
+
+def _compare(new: dict, vids, aids, versions: dict, articles: dict) -> tuple:
+    """``(records, view_count, version_fixes, article_fixes)`` of one body's re-extraction.
+
+    ``version_fixes``: ``(id, article, version, old content hash, [(field, old, new)], new
+    values of VERSION_FIELDS + content_hash)``; ``article_fixes``: ``(id, version, old content
+    hash, body_html changed, new values of ARTICLE_FIELDS + content_hash, folded FTS text or
+    None)``.  Rows deleted since the plan are skipped."""
+    records = 0
+    vfix, afix = [], []
+    chash = new["content_hash"]
+    for vid in vids:
+        row = versions.get(vid)
+        if row is None:
+            continue
+        records += 1
+        article, version, old_hash, *old = row
+        diff = [(f, o, new[f]) for f, o in zip(VERSION_FIELDS, old, strict=True) if o != new[f]]
+        if diff or old_hash != chash:
+            vfix.append((vid, article, version, old_hash, diff,
+                         (*(new[f] for f in VERSION_FIELDS), chash)))
+    for aid in aids:
+        row = articles.get(aid)
+        if row is None:
+            continue
+        records += 1
+        version, old_hash, *old = row
+        diff = {f for f, o in zip(ARTICLE_FIELDS, old, strict=True) if o != new[f]}
+        if diff or old_hash != chash:
+            fts = ((fold(new["title"]), fold(new["lead"]), fold(new["body_text"]))
+                   if diff & _FTS_FIELDS else None)
+            afix.append((aid, version, old_hash, "body_html" in diff,
+                         (*(new[f] for f in ARTICLE_FIELDS), chash), fts))
+    return records, new["view_count"], vfix, afix
 
 
 # --------------------------------------------------------------------------- plan
@@ -164,7 +228,7 @@ def _plan(conn: sqlite3.Connection, site: str | None, since: str | None) -> dict
 
 
 class _Applier:
-    """Compares extraction results with stored rows and writes corrections (parent process)."""
+    """Writes the corrections the workers found, and the view counts (parent process)."""
 
     def __init__(self, conn: sqlite3.Connection, run_id: int) -> None:
         self.conn = conn
@@ -172,6 +236,7 @@ class _Applier:
         self.changed: dict[str, set[int]] = {}  # field -> article ids
         self.records = 0
         self.view_articles: set[int] = set()
+        self.meta = has_meta(conn)
 
     def _note(self, field: str, article: int) -> None:
         self.changed.setdefault(field, set()).add(article)
@@ -183,50 +248,35 @@ class _Applier:
             (self.run_id, article, version, field, old, new),
         )
 
-    def apply(self, slot: dict, new: dict) -> None:
+    def apply(self, digest: str, slot: dict, result: tuple) -> None:
         conn = self.conn
-        cols = ", ".join(VERSION_FIELDS)
-        for vid in slot["versions"]:
-            row = conn.execute(
-                f"SELECT article, version, content_hash, {cols} FROM article_versions "
-                "WHERE id = ?", (vid,)
-            ).fetchone()
-            self.records += 1
-            article, version, old_hash, *old = row
-            diff = [f for f, o in zip(VERSION_FIELDS, old, strict=True) if o != new[f]]
-            if not diff and old_hash == new["content_hash"]:
-                continue
-            for f, o in zip(VERSION_FIELDS, old, strict=True):
-                if f in diff:
-                    self._note(f, article)
-                    self._log(article, version, f, o, new[f])
-            sets = ", ".join(f"{f} = ?" for f in VERSION_FIELDS)
-            conn.execute(
-                f"UPDATE article_versions SET {sets}, content_hash = ? WHERE id = ?",
-                (*(new[f] for f in VERSION_FIELDS), new["content_hash"], vid),
+        records, count, vfix, afix = result
+        self.records += records
+        vsets = ", ".join(f"{f} = ?" for f in VERSION_FIELDS)
+        for vid, article, version, old_hash, diff, values in vfix:
+            cur = conn.execute(
+                f"UPDATE article_versions SET {vsets}, content_hash = ? "
+                "WHERE id = ? AND raw_hash = ? AND content_hash IS ?",
+                (*values, vid, digest, old_hash),
             )
-        acols = ", ".join(ARTICLE_FIELDS)
-        for aid in slot["articles"]:
-            row = conn.execute(
-                f"SELECT version, content_hash, {acols} FROM articles WHERE id = ?", (aid,)
-            ).fetchone()
-            self.records += 1
-            version, old_hash, *old = row
-            diff = [f for f, o in zip(ARTICLE_FIELDS, old, strict=True) if o != new[f]]
-            if not diff and old_hash == new["content_hash"]:
+            if cur.rowcount:
+                for f, o, n in diff:
+                    self._note(f, article)
+                    self._log(article, version, f, o, n)
+        asets = ", ".join(f"{f} = ?" for f in ARTICLE_FIELDS)
+        for aid, version, old_hash, html_changed, values, fts in afix:
+            cur = conn.execute(
+                f"UPDATE articles SET {asets}, content_hash = ? "
+                "WHERE id = ? AND raw_hash = ? AND content_hash IS ?",
+                (*values, aid, digest, old_hash),
+            )
+            if not cur.rowcount:
                 continue
-            if "body_html" in diff:  # the other fields are logged with their version row
+            if html_changed:  # the other fields are logged with their version row
                 self._note("body_html", aid)
                 self._log(aid, version, "body_html", None, None)
-            sets = ", ".join(f"{f} = ?" for f in ARTICLE_FIELDS)
-            conn.execute(
-                f"UPDATE articles SET {sets}, content_hash = ? WHERE id = ?",
-                (*(new[f] for f in ARTICLE_FIELDS), new["content_hash"], aid),
-            )
-            if {"title", "lead", "body_text"} & set(diff):
-                folded = (fold(new["title"]), fold(new["lead"]), fold(new["body_text"]))
-                write_fts(conn, aid, *folded, replace=True)
-        count = new["view_count"]
+            if fts is not None:
+                write_fts(conn, aid, *fts, replace=True, meta=self.meta)
         if count is None:
             return  # never delete an observation
         for aid, crawl_id, fetched_at in slot["views"]:
@@ -259,9 +309,7 @@ class _Applier:
 # --------------------------------------------------------------------------- run
 
 
-def _results(
-    path: str, work: list[tuple[str, str, str | None]], workers: int
-) -> Iterable[list[tuple[str, dict | None]]]:
+def _results(path: str, work: list[Item], workers: int) -> Iterable[list[tuple[str, tuple | None]]]:
     batches = [work[i : i + BATCH] for i in range(0, len(work), BATCH)]
     if workers <= 1 or len(batches) <= 1:
         _worker_init(path, own_process=False)
@@ -310,14 +358,15 @@ def reextract(
         run_id = cur.lastrowid
         conn.commit()
         applier = _Applier(conn, run_id)
-        work = [(h, s["url"], s["ctype"]) for h, s in plan.items()]
+        work = [(h, s["url"], s["ctype"], tuple(s["versions"]), tuple(s["articles"]))
+                for h, s in plan.items()]
         done = pending = 0
         conn.execute("BEGIN IMMEDIATE")
         try:
             for batch in _results(str(path), work, workers):
-                for digest, new in batch:
-                    if new is not None:
-                        applier.apply(plan[digest], new)
+                for digest, result in batch:
+                    if result is not None:
+                        applier.apply(digest, plan[digest], result)
                 done += len(batch)
                 pending += len(batch)
                 if pending >= WRITE_EVERY:

@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from cssselect import GenericTranslator
 from lxml import etree
 from lxml import html as lhtml
+from lxml.html import defs as ldefs
 
 from crawler.extract import vietnamese as vn
 
@@ -134,10 +135,7 @@ class Selector:
         if len(self.parts) != 1:
             return self.xpath(scope)
         # a sub-tree query: the document-wide matches under scope
-        got = index.matches(self)
-        if not got:
-            return []
-        return index.under(got, scope)
+        return [el for el in index.matches(self) if el is scope or _under(el, scope)]
 
     def root_matches(self, index):
         """Matches in the whole document of ``index``, through its lookup tables."""
@@ -160,13 +158,22 @@ class Selector:
 _SCAN_ATTRS = ("itemprop",)
 
 
+@cache
+def _index_tags() -> frozenset:
+    """Tags that selectors look up by tag alone (``h1``, ``meta[name='date']``…): the index
+    pass lists their elements, a query then costs no walk of the tree."""
+    return frozenset(
+        part.tag for sels in selectors().values() if isinstance(sels, list)
+        for sel in sels for part in (*(p for _, p in sel.parts or ()), *sel.needs)
+        if part.tag and not part.id and not part.classes)
+
+
 class Index:
     """Per-document lookup tables so that root-level selectors cost one pass.
 
-    The same pass (one ``root.iter()``, no XPath) numbers the nodes in document order (so
-    "is this element inside that one" is two comparisons) and collects what noise detection
-    needs: the short text nodes (heading candidates, with the element that owns each as text or
-    tail) and the length of the page's text."""
+    The same pass (one ``root.iter()``, no XPath) collects what noise detection needs: the
+    short text nodes (heading candidates, with the element that owns each as text or tail)
+    and the length of the page's text."""
 
     def __init__(self, root):
         self.root = root
@@ -178,28 +185,27 @@ class Index:
         self.attrd: list = []  # elements with a class or id attribute, in document order
         self.attr_words: list[str] = []  # "class id" of each of them
         self.pos: dict = {}
-        self.order: dict = {}  # every node -> its number in document order
-        self.ends: dict = {}
         self.cache: dict = {}
         self.tlen: dict = {}
         #: ``(text, owner)`` of the text nodes of 5-79 characters (as
         #: ``//text()[string-length(.) < 80 and string-length(.) > 4]`` and ``getparent()``)
         self.short_texts: list = []
         short = self.short_texts
-        attrd, words, pos, order = self.attrd, self.attr_words, self.pos, self.order
+        attrd, words, pos = self.attrd, self.attr_words, self.pos
         by_class, by_id, by_class_attr = self.by_class, self.by_id, self.by_class_attr
         by_tag, by_attr = self.by_tag, self.by_attr
         scan_attrs = _SCAN_ATTRS
+        tags = _index_tags()
         total = 0
-        for n, el in enumerate(root.iter()):
-            order[el] = n
+        for el in root.iter():
             tag = el.tag
             if tag.__class__ is str:  # an element (not a comment / PI)
-                got = by_tag.get(tag)
-                if got is None:
-                    by_tag[tag] = [el]
-                else:
-                    got.append(el)
+                if tag in tags:
+                    got = by_tag.get(tag)
+                    if got is None:
+                        by_tag[tag] = [el]
+                    else:
+                        got.append(el)
                 c = el.get("class")
                 i = el.get("id")
                 if c is not None or i is not None:
@@ -231,25 +237,6 @@ class Index:
         #: ``len(root.text_content())``
         self.text_total = total
 
-    def end(self, el) -> int:
-        """Number of the last node inside ``el`` (``el``'s own number when it is empty)."""
-        got = self.ends.get(el)
-        if got is None:
-            last = el
-            while len(last):
-                last = last[-1]
-            got = self.ends[el] = self.order[last]
-        return got
-
-    def under(self, els: list, scope) -> list:
-        """The elements of ``els`` that are ``scope`` or inside it."""
-        order = self.order
-        lo = order.get(scope)
-        if lo is None:  # not a node of this page's tree
-            return [el for el in els if el is scope or _under(el, scope)]
-        hi = self.end(scope)
-        return [el for el in els if lo <= order[el] <= hi]
-
     def matches(self, sel: Selector) -> list:
         """Document-wide matches of a selector, cached for the page."""
         got = self.cache.get(sel)
@@ -271,7 +258,10 @@ class Index:
         elif s.classes:
             pool = self.by_class.get(s.classes[0], [])
         elif s.tag:
-            pool = self.by_tag.get(s.tag, [])  # == list(self.root.iter(s.tag))
+            if s.tag in _index_tags():
+                pool = self.by_tag.get(s.tag, [])  # == list(self.root.iter(s.tag))
+            else:
+                pool = list(self.root.iter(s.tag))
         elif s.attrs and s.attrs[0][0] in ("id", "class") and s.attrs[0][1]:
             # ``[id$='lblContent']``: test each distinct attribute value once, not each element
             attr, op, val = s.attrs[0]
@@ -1183,33 +1173,70 @@ def _fill_article(page: _Page, out: dict, body, container, paras: list[Para], ti
     out["body_html"] = _clean_html(body, url, page.noise)
 
 
+_DROPPED = frozenset(("script", "style", "iframe", "object", "embed", "form", "input", "button"))
+# elements whose links lxml's iterlinks() finds in more than a plain attribute (or that rebase
+# the others): such a body goes through lxml's own make_links_absolute()
+_LINK_SPECIAL = frozenset(("object", "meta", "param", "style", "base"))
+_LINK_ATTRS = ldefs.link_attrs
+
+
 def _clean_html(body, url: str, noise: set) -> str | None:
     try:
         el = copy.deepcopy(body)
         # drop noise modules inside (matched by position in the copy)
         orig = list(body.iter())
-        dup = list(el.iter())
-        for o, d in zip(orig, dup, strict=False):
-            if o in noise and d.getparent() is not None:
-                d.getparent().remove(d)
+        if any(o in noise for o in orig[1:]):
+            dup = list(el.iter())
+            for o, d in zip(orig, dup, strict=False):
+                if o in noise and d.getparent() is not None:
+                    d.getparent().remove(d)
         for e in list(el.iter()):
-            if not isinstance(e.tag, str):
+            tag = e.tag
+            if not isinstance(tag, str):
                 if e.getparent() is not None:
                     e.getparent().remove(e)
                 continue
-            if e.tag in ("script", "style", "iframe", "object", "embed", "form", "input", "button"):
+            if tag in _DROPPED:
                 if e.getparent() is not None:
                     e.drop_tree()
                 continue
-            for k in list(e.attrib):
-                kl = k.lower()
-                v = (e.get(k) or "").strip().lower()
-                if kl.startswith("on") or v.startswith("javascript:"):
+            for k, v in e.items():
+                if k.lower().startswith("on") or (v or "").strip().lower().startswith(
+                        "javascript:"):
                     del e.attrib[k]
-        el.make_links_absolute(url, resolve_base_href=False, handle_failures="ignore")
+        _links_absolute(el, url)
         return lhtml.tostring(el, encoding="unicode").strip()
     except Exception:  # noqa: BLE001
         return None
+
+
+def _links_absolute(el, url: str) -> None:
+    """``el.make_links_absolute(url, resolve_base_href=False, handle_failures="ignore")``:
+    the same rewriting, done here for the usual body (links only in plain attributes such as
+    ``href``/``src``), by lxml otherwise."""
+    links = []
+    for e in el.iter():
+        if e.tag in _LINK_SPECIAL:
+            links = None
+            break
+        for k, v in e.items():
+            if k in _LINK_ATTRS:
+                links.append((e, k, v))
+            elif k == "style" and "url(" in v.lower():
+                links = None
+                break
+        if links is None:
+            break
+    if links is None:
+        el.make_links_absolute(url, resolve_base_href=False, handle_failures="ignore")
+        return
+    for e, k, link in links:
+        href = link.strip()
+        new = _join(url, href)
+        if new is None:  # urljoin raised ValueError: "ignore" keeps the link
+            new = href
+        if new != link:
+            e.set(k, new)
 
 
 def _category(page: _Page, out: dict, info: dict | None) -> str | None:
