@@ -179,21 +179,21 @@ class Index:
         self.root = root
         self.by_class: dict = {}
         self.by_id: dict = {}
-        self.by_class_attr: dict = {}  # the whole class attribute -> elements
         self.by_tag: dict = {}
-        self.by_attr: dict = {}  # value of an attribute in _SCAN_ATTRS -> elements
+        self.by_attr: dict = {}  # (attribute in _SCAN_ATTRS, value) -> elements
         self.attrd: list = []  # elements with a class or id attribute, in document order
         self.attr_words: list[str] = []  # "class id" of each of them
-        self.pos: dict = {}
+        self.classes: list = []  # class attribute (or None) of each of them
+        self._pos: dict | None = None
+        self._by_class_attr: dict | None = None
         self.cache: dict = {}
         self.tlen: dict = {}
         #: ``(text, owner)`` of the text nodes of 5-79 characters (as
         #: ``//text()[string-length(.) < 80 and string-length(.) > 4]`` and ``getparent()``)
         self.short_texts: list = []
         short = self.short_texts
-        attrd, words, pos = self.attrd, self.attr_words, self.pos
-        by_class, by_id, by_class_attr = self.by_class, self.by_id, self.by_class_attr
-        by_tag, by_attr = self.by_tag, self.by_attr
+        attrd, words, classes = self.attrd, self.attr_words, self.classes
+        by_class, by_id, by_tag, by_attr = self.by_class, self.by_id, self.by_tag, self.by_attr
         scan_attrs = _SCAN_ATTRS
         tags = _index_tags()
         total = 0
@@ -206,22 +206,30 @@ class Index:
                         by_tag[tag] = [el]
                     else:
                         got.append(el)
-                c = el.get("class")
-                i = el.get("id")
-                if c is not None or i is not None:
-                    pos[el] = len(attrd)
-                    attrd.append(el)
-                    words.append(f"{c or ''} {i or ''}")
-                    if c:
-                        by_class_attr.setdefault(c, []).append(el)
-                        for t in c.split():
-                            by_class.setdefault(t, []).append(el)
-                    if i:
-                        by_id.setdefault(i, []).append(el)
-                for a in scan_attrs:
-                    v = el.get(a)
-                    if v is not None:
-                        by_attr.setdefault((a, v), []).append(el)
+                names = el.keys()
+                if names:
+                    c = el.get("class") if "class" in names else None
+                    i = el.get("id") if "id" in names else None
+                    if c is not None or i is not None:
+                        attrd.append(el)
+                        classes.append(c)
+                        words.append(f"{c or ''} {i or ''}")
+                        if c:
+                            for t in c.split():
+                                got = by_class.get(t)
+                                if got is None:
+                                    by_class[t] = [el]
+                                else:
+                                    got.append(el)
+                        if i:
+                            got = by_id.get(i)
+                            if got is None:
+                                by_id[i] = [el]
+                            else:
+                                got.append(el)
+                    for a in scan_attrs:
+                        if a in names:
+                            by_attr.setdefault((a, el.get(a)), []).append(el)
                 t = el.text
                 if t is not None:
                     n = len(t)
@@ -236,6 +244,24 @@ class Index:
                     short.append((t, el))
         #: ``len(root.text_content())``
         self.text_total = total
+
+    @property
+    def pos(self) -> dict:
+        """Element -> its place among :attr:`attrd` (built when first needed)."""
+        if self._pos is None:
+            self._pos = {el: n for n, el in enumerate(self.attrd)}
+        return self._pos
+
+    @property
+    def by_class_attr(self) -> dict:
+        """The whole class attribute -> elements (built when first needed)."""
+        if self._by_class_attr is None:
+            got: dict = {}
+            for el, c in zip(self.attrd, self.classes, strict=True):
+                if c:
+                    got.setdefault(c, []).append(el)
+            self._by_class_attr = got
+        return self._by_class_attr
 
     def matches(self, sel: Selector) -> list:
         """Document-wide matches of a selector, cached for the page."""
@@ -646,7 +672,7 @@ def _parser():
 def _utf8_parser():
     """The same parser for UTF-8 bytes: lxml hands a ``str`` with Vietnamese letters to libxml2
     as UTF-16, which libxml2 converts back to UTF-8 first; encoding it in Python is cheaper."""
-    parser = lhtml.HTMLParser(encoding="utf-8")
+    parser = lhtml.HTMLParser(encoding="utf-8", collect_ids=False)  # no id() lookups here
     parser.set_element_class_lookup(_lookup())
     return parser
 
@@ -826,7 +852,8 @@ class _Page:
                 # a module is its heading plus a short list; stop before the column/page
                 if plen > 2500 or plen > max(600, 3 * cur) or any(_inside(c, par) for c in content):
                     break
-                if _HAS_LONG_P(par):
+                # (a <p> of more than 300 characters needs a parent of more than 300)
+                if plen > 300 and _HAS_LONG_P(par):
                     break
                 el, cur = par, plen
             cand.append(el)
