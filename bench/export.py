@@ -162,7 +162,7 @@ def main() -> None:
             results.append(measure(path, n, Path(tmp), a.repeat))
     print()
     print("CSV export of full article rows (15 columns, ~2.5 KB body), best of", a.repeat)
-    print("rows/s by wall clock, and [by the process's own CPU time: less sensitive to load]")
+    print("rows/s by wall clock, and [by CPU time, the process's and its workers': less sensitive to load]")
     print(
         f"{'rows':>10}  {'govnews rows/s':>22}  {'csv module rows/s':>22}  {'ratio':>5}  "
         f"{'govnews RSS':>11}  {'csv module RSS':>14}  {'file MB':>7}"
