@@ -15,7 +15,7 @@
   rows whose ``published_at`` lies behind kilobytes of body text in overflow pages.
 
 Migration 7 adds a fourth column, ``meta``, to ``articles_fts``: filter tokens for the article's
-site and publication month (:data:`META_SQL`), e.g. for ``chauthanh`` in July 2023
+site and publication month (:func:`meta_sql`), e.g. for ``chauthanh`` in July 2023
 ``zs636861757468616e68 zy2023 zm202307 zs636861757468616e68y2023 zs636861757468616e68m202307``
 (``zs`` + the site id in hex, so any site id is one token; ``zy`` year, ``zm`` month; the
 site+year and site+month pairs).  Why: a search with ``--site``/``--since``/``--until`` must
@@ -25,11 +25,12 @@ filtered article (≈ 75 µs each); ``word AND meta:(zs…y2023)`` lets FTS5 int
 itself, skipping through the long one with its doclist index (≈ 10 ms instead of 100–600 ms at
 1M articles, ``bench/search.py``), wherever the site's articles lie in rowid order.  The tokens
 only narrow the candidates (to whole months); the exact day and site conditions are still checked
-against ``articles``.  Folded text never contains a token starting with ``z`` + ``s``/``y``/``m``
-+ digits-or-hex from these columns unless a user types one; ``archive.search`` keeps user words
-to the text columns whenever a query has a word starting with ``z``.
+against ``articles``.  Every token starts with ``z``; ``archive.search`` keeps a query that has a
+word starting with ``z`` to the text columns, so user words never match a filter token (tools
+that MATCH the whole table, such as Datasette's search box, could, for such a word).  bm25 is
+given weight 0 for ``meta``.
 
-``meta`` is derived from the ``articles`` row in SQL (:data:`META_SQL`), so there is one
+``meta`` is derived from the ``articles`` row in SQL (:func:`meta_sql`), so there is one
 definition for the migration, the writers (:func:`write_fts`, used by ``ArchiveWriter`` and
 re-extraction) and the trigger ``articles_fts_meta_au`` that follows a changed
 ``published_at``/``site``.
