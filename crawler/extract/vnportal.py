@@ -197,7 +197,11 @@ class Index:
         scan_attrs = _SCAN_ATTRS
         tags = _index_tags()
         total = 0
+        #: every node -> the length of the page's text read (in this pass's order: each node's
+        #: text, then its tail) before it; gives any element's text length (:meth:`text_len`)
+        self.before = before = {}
         for el in root.iter():
+            before[el] = total
             tag = el.tag
             if tag.__class__ is str:  # an element (not a comment / PI)
                 if tag in tags:
@@ -271,10 +275,28 @@ class Index:
         return got
 
     def text_len(self, el) -> int:
-        """``len(el.text_content())``, cached for the page (noise modules share ancestors)."""
+        """``len(el.text_content())``, without building the text: the pass counted every text
+        and tail, in document order but for each tail, which comes right after its node's own
+        text: the text inside ``el`` is what was counted from ``el`` to the node after its
+        subtree, less ``el``'s tail."""
         n = self.tlen.get(el)
         if n is None:
-            n = self.tlen[el] = len(_text_content(el))
+            before = self.before
+            start = before.get(el)
+            if start is None or el.tag.__class__ is not str:  # not from this pass: as before
+                n = self.tlen[el] = len(_text_content(el))
+                return n
+            end = self.text_total
+            node = el
+            while node is not None:
+                nxt = node.getnext()
+                if nxt is not None:
+                    end = before.get(nxt, end)  # (a sibling of the root: the end)
+                    break
+                node = node.getparent()
+            tail = el.tail
+            n = self.tlen[el] = end - start - (len(tail) if tail is not None and el is not
+                                                self.root else 0)
         return n
 
     def candidates(self, s: Simple) -> list | None:
@@ -797,6 +819,36 @@ _SHORT_TEXTS = etree.XPath("//text()[string-length(.) < 80 and string-length(.) 
 _HAS_LONG_P = etree.XPath("boolean(.//p[string-length(normalize-space(.)) > 300])")
 
 
+def _outermost(els: set) -> list:
+    """The elements of ``els`` with no ancestor in ``els`` (each ancestor looked at once)."""
+    within: dict = {}  # element -> it or an ancestor is in els
+
+    def covered(el) -> bool:
+        path = []
+        while el is not None:
+            got = within.get(el)
+            if got is not None:
+                break
+            if el in els:
+                got = True
+                break
+            path.append(el)
+            el = el.getparent()
+        else:
+            got = False
+        for p in path:
+            within[p] = got
+        return got
+
+    return [el for el in els if not covered(el.getparent())]
+
+
+@lru_cache(maxsize=1 << 14)
+def _noise_attr(attr: str, toks: frozenset) -> bool:
+    """``class id`` words hit a noise token (``menu``, ``footer``…)."""
+    return bool(_tokens(attr) & toks)
+
+
 @lru_cache(maxsize=1 << 14)
 def _is_heading(t: str, heads: frozenset) -> bool:
     """``t`` is a noise module heading (``TIN NỔI BẬT``); the same sidebar strings recur on
@@ -825,7 +877,7 @@ class _Page:
             cand.extend(xp(root, self.index))
         toks = sel["noise_tokens"]
         for el, attr in zip(self.index.attrd, self.index.attr_words, strict=True):
-            if _tokens(attr) & toks:
+            if _noise_attr(attr, toks):
                 cand.append(el)
         heads = sel["noise_headings"]
         content = None
@@ -859,9 +911,9 @@ class _Page:
             cand.append(el)
         total = self.index.text_total or 1
         cs = {el for el in cand if el.tag not in ("html", "body", "form")}
-        while True:  # a page-wide wrapper whose name happens to contain "menu" is not noise
-            top = [el for el in cs if not any(a in cs for a in el.iterancestors())]
-            bad = {el for el in top if total > 2000 and self.index.text_len(el) > 0.6 * total}
+        while total > 2000:  # a page-wide wrapper whose name happens to contain "menu" is not noise
+            top = _outermost(cs)
+            bad = {el for el in top if self.index.text_len(el) > 0.6 * total}
             if not bad:
                 break
             cs -= bad
