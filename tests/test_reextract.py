@@ -127,3 +127,96 @@ def test_network_guard_is_real():
     res = run(NO_NETWORK, "crawl", "chauthanh", "--db", "/tmp/unused-govnews.db",
               "--replica", "http://127.0.0.1:9")
     assert res.returncode != 0 and "network access attempted" in res.stderr
+
+
+# ------------------------------------------------------------ corrections found by the workers
+
+def archive_copy(db: Path, dest: Path) -> Path:
+    """A standalone copy of an archive (its WAL folded in first)."""
+    con = sqlite3.connect(db)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+    dest.write_bytes(db.read_bytes())
+    return dest
+
+
+WRONG_IMAGES = '[{"url": "https://chauthanh.soctrang.gov.vn/sai.jpg", "caption": null}]'
+
+
+def test_workers_find_and_fix_each_kind_of_field(fixed, tmp_path):
+    db = archive_copy(fixed[0], tmp_path / "copy.db")
+    seed = str(SEED_ID)
+    (aid, title), = q(db, "select id, title from articles where article_id = ?", seed)
+    (other, html), = q(db, "select id, body_html from articles where id != ? order by id limit 1",
+                       aid)
+    (third, images), = q(db, "select a.id, v.images from articles a join article_versions v "
+                              "on v.article = a.id where a.id not in (?, ?) order by a.id limit 1",
+                         aid, other)
+    (crawl, views), = q(db, "select crawl_id, view_count from view_counts where article = ? "
+                            "order by crawl_id limit 1", aid)
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("update articles set title = 'sai' where id = ?", (aid,))
+        con.execute("update article_versions set title = 'sai' where article = ?", (aid,))
+        con.execute("update articles set body_html = '<p>sai</p>' where id = ?", (other,))
+        con.execute("update article_versions set images = ? where article = ?", (WRONG_IMAGES, third))
+        con.execute("update view_counts set view_count = 1 where article = ? and crawl_id = ?",
+                    (aid, crawl))
+    con.close()
+    res = run(NO_NETWORK, "reextract", "--db", str(db), "--workers", "2", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["changed_fields"] == {"body_html": 1, "images": 1, "title": 1, "view_count": 1}
+    assert report["changed_records"] == 3
+    assert q(db, "select title from articles where id = ?", aid) == [(title,)]
+    assert q(db, "select title from article_versions where article = ?", aid) == [(title,)]
+    assert q(db, "select body_html from articles where id = ?", other) == [(html,)]
+    assert q(db, "select images from article_versions where article = ?", third) == [(images,)]
+    assert q(db, "select view_count from view_counts where article = ? and crawl_id = ?",
+             aid, crawl) == [(views,)]
+    assert sorted(q(db, "select article, field, old_value, new_value from extraction_changes c "
+                        "join reextract_runs r on r.id = c.run_id where r.id = ?",
+                    report["run_id"])) == sorted([
+        (aid, "title", "sai", title), (aid, "view_count", "1", str(views)),
+        (other, "body_html", None, None), (third, "images", WRONG_IMAGES, images)])
+
+
+def test_a_row_refetched_meanwhile_is_not_overwritten(fixed, tmp_path):
+    """Workers compare with the rows as they read them; a crawl may refetch an article before
+    the parent writes: the crawl's newer row stays."""
+    from archive.db import now_iso, open_db
+    from archive.reextract import _Applier, _extract_batch, _plan, _worker_init
+
+    db = archive_copy(fixed[0], tmp_path / "copy.db")
+    (aid,), = q(db, "select id from articles where article_id = ?", str(SEED_ID))
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("update articles set title = 'sai' where id = ?", (aid,))
+    con.close()
+    archive = open_db(db)
+    try:
+        conn = archive.conn
+        plan = _plan(conn, None, None)
+        digest = next(h for h, s in plan.items() if aid in s["articles"])
+        slot = plan[digest]
+        _worker_init(str(db), own_process=False)
+        [(got, result)] = _extract_batch(
+            [(digest, slot["url"], slot["ctype"], tuple(slot["versions"]), tuple(slot["articles"]))])
+        assert got == digest and result[3]  # the broken title was found
+        # meanwhile a crawl refetches the article: another raw page, another title
+        conn.execute("update articles set raw_hash = 'refetched', title = 'Tin mới' where id = ?",
+                     (aid,))
+        run_id = conn.execute("insert into reextract_runs (started_at, options, status) "
+                              "values (?, '{}', 'running')", (now_iso(),)).lastrowid
+        applier = _Applier(conn, run_id)
+        applier.apply(digest, slot, result)
+        conn.commit()
+        assert conn.execute("select title from articles where id = ?", (aid,)).fetchone() == (
+            "Tin mới",)
+        assert applier.changed == {}
+        assert conn.execute("select count(*) from extraction_changes where run_id = ?",
+                            (run_id,)).fetchone() == (0,)
+    finally:
+        archive.close()
