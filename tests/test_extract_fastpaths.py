@@ -47,6 +47,8 @@ def texts() -> list[tuple[str, str]]:
         ("state with an entity", SEED.replace('value="/wEP', 'value="&amp;/wEP')),
         ("heading split by a script",
          SEED.replace("TIN NỔI BẬT", "TIN NỔI <script>x()</script>BẬT")),
+        ("long paragraphs", "<html><body><div><p>" + "a \t\r\n " * 100 + "</p><p>" + "x" * 301
+         + "</p></div><p><p>" + "y " * 160 + "</p></p></body></html>"),
     ]
 
 
@@ -70,6 +72,8 @@ def test_state_value_is_parsed_as_a_placeholder_and_put_back():
 
 @pytest.mark.parametrize("name,text", texts())
 def test_index_pass_equals_xpath_and_text_content(name, text):
+    """Index pass vs //*[@class or @id], the short-text XPath and text_content(); the long-<p>
+    test vs its XPath."""
     root, split = vp.parse_document(text)
     index = vp.Index(root)
     assert index.text_total == len(root.text_content())
@@ -77,6 +81,10 @@ def test_index_pass_equals_xpath_and_text_content(name, text):
         if isinstance(el.tag, str):
             assert index.text_len(el) == len(el.text_content())
     assert index.attrd == root.xpath("//*[@class or @id]")
+    page = vp._Page(root, SEED_URL, split)
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            assert page._has_long_p(el) == vp._HAS_LONG_P(el)
     heads = vp.selectors()["noise_headings"]
     by_xpath = {(str(t), t.getparent()) for t in vp._SHORT_TEXTS(root)
                 if vp._is_heading(str(t), heads)}

@@ -816,6 +816,7 @@ def parse_document(text: str, utf8: bytes | None = None) -> tuple:
 _LIST_CLASSES = ("ArticleList", "ArticleOfCat")
 # compiled once: ``el.xpath(str)`` compiles its expression on every call
 _SHORT_TEXTS = etree.XPath("//text()[string-length(.) < 80 and string-length(.) > 4]")
+_XML_SPACE = re.compile("[ \t\r\n]+")  # XPath's whitespace, as normalize-space() sees it
 _HAS_LONG_P = etree.XPath("boolean(.//p[string-length(normalize-space(.)) > 300])")
 
 
@@ -905,7 +906,7 @@ class _Page:
                 if plen > 2500 or plen > max(600, 3 * cur) or any(_inside(c, par) for c in content):
                     break
                 # (a <p> of more than 300 characters needs a parent of more than 300)
-                if plen > 300 and _HAS_LONG_P(par):
+                if plen > 300 and self._has_long_p(par):
                     break
                 el, cur = par, plen
             cand.append(el)
@@ -918,6 +919,16 @@ class _Page:
                 break
             cs -= bad
         self.noise = cs
+
+    def _has_long_p(self, el) -> bool:
+        """``_HAS_LONG_P(el)``: a ``<p>`` inside ``el`` whose normalize-space() text is longer
+        than 300 characters (its raw text is at least as long: only those are measured)."""
+        for p in el.iter("p"):
+            if p is el or self.index.text_len(p) <= 300:
+                continue
+            if len(_XML_SPACE.sub(" ", _text_content(p)).strip(" ")) > 300:
+                return True
+        return False
 
     def _list_marks(self) -> list:
         """Items of ``ul.ArticleList`` / ``ul.ArticleOfCat``: a list even with one item."""
