@@ -190,12 +190,14 @@ class Index:
         self.tlen: dict = {}
         #: ``(text, owner)`` of the text nodes of 5-79 characters (as
         #: ``//text()[string-length(.) < 80 and string-length(.) > 4]`` and ``getparent()``)
+        #: that are noise module headings (``TIN NỔI BẬT``…)
         self.short_texts: list = []
         short = self.short_texts
         attrd, words, classes = self.attrd, self.attr_words, self.classes
         by_class, by_id, by_tag, by_attr = self.by_class, self.by_id, self.by_tag, self.by_attr
         scan_attrs = _SCAN_ATTRS
         tags = _index_tags()
+        heads = selectors()["noise_headings"]
         total = 0
         #: every node -> the length of the page's text read (in this pass's order: each node's
         #: text, then its tail) before it; gives any element's text length (:meth:`text_len`)
@@ -238,13 +240,13 @@ class Index:
                 if t is not None:
                     n = len(t)
                     total += n
-                    if 4 < n < 80:
+                    if 4 < n < 80 and _is_heading(t, heads):
                         short.append((t, el))
             t = el.tail
             if t is not None and el is not root:
                 n = len(t)
                 total += n
-                if 4 < n < 80:
+                if 4 < n < 80 and _is_heading(t, heads):
                     short.append((t, el))
         #: ``len(root.text_content())``
         self.text_total = total
@@ -864,9 +866,13 @@ class _Page:
         self.index = Index(root)
         self.noise: set = set()
         self._compute_noise()
-        self.noise_anc: set = set()
+        self.noise_anc: set = set()  # ancestors of noise elements
+        anc = self.noise_anc
         for el in self.noise:
-            self.noise_anc.update(el.iterancestors())
+            el = el.getparent()
+            while el is not None and el not in anc:  # the rest of the way is in already
+                anc.add(el)
+                el = el.getparent()
 
     def ok(self, el) -> bool:
         return not _in(el, self.noise)
