@@ -17,6 +17,12 @@ over:
   all-bold first paragraph is the lead when no lead element exists;
 * **contact / counter** — footer/counter selectors, else the smallest element around the
   label texts anywhere in the page; values parsed by :mod:`crawler.extract.vietnamese`.
+
+Speed (``govnews reextract`` runs this on every stored page; bench/reextract.py): the parser
+gets UTF-8 bytes (the fetched body itself when it already is the NFC text) with the ASP.NET
+state values held out; one :class:`Index` pass over the tree replaces the document-wide XPaths
+(class/id/tag lookups, heading texts, text lengths).  Every shortcut keeps the result of the
+call it replaces: tests/test_extract_fastpaths.py compares each with it.
 """
 
 from __future__ import annotations
