@@ -290,3 +290,25 @@ def test_cli_subprocess_one_line_error(tmp_path):
     assert p.stdout == ""
     assert len(p.stderr.strip().splitlines()) == 1
     assert p.stderr.startswith("Error:")
+
+
+def test_noise_heading_after_a_comment_does_not_empty_the_page():
+    """A sidebar module whose heading text follows an HTML comment (``<!-- … -->TIN NỔI BẬT``)
+    is noise like any other; it used to make the whole page come back empty (kind "other")."""
+    d = FIX / "seed"
+    page = (d / "page.html").read_bytes().decode("utf-8")
+    module = (
+        '<div class="khoi-phai"><!-- module tin noi bat -->TIN NỔI BẬT'
+        "<ul><li><a href='/a/1'>Một tin nổi bật khác của huyện</a></li></ul></div>"
+    )
+    assert page.count("</body>") == 1
+    page = page.replace("</body>", module + "</body>")
+    got = extract_full(page.encode("utf-8"), (d / "url.txt").read_text().strip())
+    seed = _run("seed", full=True)
+    assert got["kind"] == "article"
+    assert got["title"] == seed["title"] == (
+        "Huyện Châu Thành triển khai các giải pháp nâng cao chỉ số PAPI của tỉnh"
+    )
+    assert got["view_count"] == 203
+    assert got["body_text"] == seed["body_text"]
+    assert "Một tin nổi bật khác" not in got["body_text"]

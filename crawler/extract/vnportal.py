@@ -253,7 +253,7 @@ class Index:
                 n = len(t)
                 total += n
                 if 4 < n < 80 and _is_heading(t, heads):
-                    short.append((t, el))
+                    short.append((t, _text_owner(el)))
         #: ``len(root.text_content())``
         self.text_total = total
 
@@ -859,6 +859,14 @@ def _noise_attr(attr: str, toks: frozenset) -> bool:
 
 
 @lru_cache(maxsize=1 << 14)
+def _text_owner(el):
+    """The element a heading text belongs to: a text that follows a comment or processing
+    instruction (its tail) belongs to the element holding it (a comment has no text length)."""
+    while el is not None and el.tag.__class__ is not str:
+        el = el.getparent()
+    return el
+
+
 def _is_heading(t: str, heads: frozenset) -> bool:
     """``t`` is a noise module heading (``TIN NỔI BẬT``); the same sidebar strings recur on
     every page of a site, hence the cache."""
@@ -895,7 +903,7 @@ class _Page:
         heads = sel["noise_headings"]
         content = None
         if self.split_texts:  # text nodes that lxml's .text/.tail join: ask libxml2
-            short = [(str(t), t.getparent()) for t in _SHORT_TEXTS(root)]
+            short = [(str(t), _text_owner(t.getparent())) for t in _SHORT_TEXTS(root)]
         else:
             short = self.index.short_texts
         for t, el in short:
