@@ -23,6 +23,10 @@ def _parallel(conn, spec, fp, fmt: str, filters, workers: int | None) -> bool:
 
     if fmt != "csv" or spec.key_sql is None or (workers or worker_count()) < 2:
         return False
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False  # the workers inherit the open output file: fork only (Linux, BSD)
     try:
         fp.fileno()  # the workers write to the same open file
     except (AttributeError, OSError, ValueError):
