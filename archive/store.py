@@ -176,7 +176,7 @@ class ArchiveWriter:
         # Open (create/migrate) on the caller thread so a bad path fails here, as a UserError.
         self._db = open_db(path)
         self._conn = self._db.conn
-        self._fts_meta: bool | None = None
+        self._fts_meta = has_meta(self._conn)  # once: a pragma per article costs ~0.2 ms
         self._thread = threading.Thread(
             target=self._run, name="govnews-archive-writer", daemon=True
         )
@@ -617,8 +617,6 @@ class ArchiveWriter:
 
     def _write_fts(self, rowid: int, a: dict, *, replace: bool) -> None:
         fields = (fold(a["title"]), fold(a["lead"]), fold(a["body_text"]))
-        if self._fts_meta is None:
-            self._fts_meta = has_meta(self._conn)  # once: a pragma per article costs ~0.2 ms
         write_fts(self._conn, rowid, *fields, replace=replace, meta=self._fts_meta)
 
     def _write_snapshot(self, row: tuple) -> None:

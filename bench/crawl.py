@@ -97,6 +97,14 @@ def wait_port(port: int, timeout: float = 60.0) -> None:
     raise RuntimeError(f"replica did not start on port {port}")
 
 
+def run_full(tmp: str, url: str, name: str) -> tuple[Path, float]:
+    """One full-pipeline crawl into ``tmp/name.db``: (the archive, crawl seconds)."""
+    db, summary = Path(tmp) / f"{name}.db", Path(tmp) / f"{name}.json"
+    subprocess.run([PY, "-c", FULL_PIPELINE, str(db), url, json.dumps(BENCH_SETTINGS),
+                    str(summary)], cwd=ROOT, check=True)
+    return db, json.loads(summary.read_text())["elapsed_seconds"]
+
+
 def run_bare(tmp: str, urls_file: Path, settings: dict, name: str) -> dict:
     out = Path(tmp) / name
     subprocess.run([PY, "-c", BARE_SPIDER, str(urls_file), json.dumps(settings), str(out)],
@@ -119,14 +127,8 @@ def run(articles: int) -> dict:
             # Warm-up, not measured: one full crawl into a throwaway archive makes the replica
             # render (and cache) every page.  Otherwise the first run measured would pay the
             # server's rendering on the shared 2 cores and the runs after it would not.
-            warm = Path(tmp) / "warm.db"
-            subprocess.run([PY, "-c", FULL_PIPELINE, str(warm), url, json.dumps(BENCH_SETTINGS),
-                            str(Path(tmp) / "warm.json")], cwd=ROOT, check=True)
-            db = Path(tmp) / "bench.db"
-            summary_file = Path(tmp) / "full.json"
-            subprocess.run([PY, "-c", FULL_PIPELINE, str(db), url, json.dumps(BENCH_SETTINGS),
-                            str(summary_file)], cwd=ROOT, check=True)
-            full_s = json.loads(summary_file.read_text())["elapsed_seconds"]
+            run_full(tmp, url, "warm")
+            db, full_s = run_full(tmp, url, "bench")
             con = sqlite3.connect(db)
             full_pages = con.execute("select count(*) from pages").fetchone()[0]
             archived = con.execute("select count(*) from articles").fetchone()[0]

@@ -16,24 +16,22 @@ __all__ = ["export_table", "FORMATS"]
 FORMATS = ("csv", "xlsx", "jsonl")
 
 
-def _parallel(conn, spec, fp, fmt: str, filters, workers: int | None) -> bool:
-    """Whether this export takes the multi-process CSV path (see :mod:`exports.parallel`)."""
-    from .parallel import PARALLEL_MIN_ROWS, database_file, worker_count
-    from .tables import count_rows
-
-    if fmt != "csv" or spec.key_sql is None or (workers or worker_count()) < 2:
-        return False
+def _parallel_source(conn, spec, fp, fmt: str, workers: int) -> str | None:
+    """The archive file the worker processes of a multi-process CSV export would read (see
+    :mod:`exports.parallel`), or None when this export cannot take that path."""
     import multiprocessing
 
+    from .parallel import database_file
+
+    if fmt != "csv" or spec.key_sql is None or workers < 2:
+        return None
     if "fork" not in multiprocessing.get_all_start_methods():
-        return False  # the workers inherit the open output file: fork only (Linux, BSD)
+        return None  # the workers inherit the open output file: fork only (Linux, BSD)
     try:
         fp.fileno()  # the workers write to the same open file
     except (AttributeError, OSError, ValueError):
-        return False
-    if database_file(conn) is None:
-        return False
-    return workers is not None or (count_rows(conn, spec, filters) or 0) >= PARALLEL_MIN_ROWS
+        return None
+    return database_file(conn)
 
 
 def export_table(
@@ -56,8 +54,8 @@ def export_table(
     ``2`` or more always splits.  The output is byte-identical either way."""
     from govnews.errors import UserError
 
-    from .parallel import database_file, worker_count, write_csv_parallel
-    from .tables import TABLES, Filters, open_keys, open_rows, select_columns
+    from .parallel import PARALLEL_MIN_ROWS, worker_count, write_csv_parallel
+    from .tables import TABLES, Filters, count_rows, open_keys, open_rows, select_columns
     from .writers import write_csv, write_jsonl, write_xlsx
 
     if table not in TABLES:
@@ -67,12 +65,14 @@ def export_table(
     spec = TABLES[table]
     cols = select_columns(spec, columns)
     filters = filters or Filters()
-    if _parallel(conn, spec, fp, fmt, filters, workers):
+    n_workers = workers or worker_count()
+    path = _parallel_source(conn, spec, fp, fmt, n_workers)
+    # --workers N always splits; by default only exports worth starting processes for
+    if path and (workers or (count_rows(conn, spec, filters) or 0) >= PARALLEL_MIN_ROWS):
         keys = open_keys(conn, spec, filters)
         return write_csv_parallel(
-            fp, database_file(conn), spec, cols, keys, raw=raw,
-            workers=workers or worker_count(), progress=progress,
-        )  # fmt: skip
+            fp, path, spec, cols, keys, raw=raw, workers=n_workers, progress=progress
+        )
     if fmt == "csv" and spec.name != "contacts":
         # Text straight from SQLite as UTF-8 bytes: the CSV writer never decodes/encodes.
         previous = conn.text_factory
