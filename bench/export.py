@@ -12,8 +12,8 @@ CSV file
 and prints rows/s of each, their ratio, and the memory peak of each: the process's own peak
 RSS (``VmHWM``) plus, for govnews, N × the largest worker's peak RSS (an upper bound: forked
 workers share pages with the parent).  Memory must be flat: the peak of the large export
-within 50 MB of the 10k-row one.  The archive file is read once before timing so both runs
-see a warm page cache.
+within 50 MB of the 10k-row one.  The archive file is read through before every run so
+both see a warm page cache, and each output is deleted as soon as it is measured.
 
     python bench/export.py            # 10k and 1M articles (first run builds ~8 GB, ~3 min)
     python bench/export.py --quick    # 10k and 100k articles
@@ -111,21 +111,27 @@ def run_child(args: list[str]) -> tuple[float, float, float]:
 
 
 def measure(path: Path, n: int, out_dir: Path, repeat: int) -> dict:
-    warm(path)
+    """Best of ``repeat`` runs of each exporter.  Before every run the archive is read through
+    (a warm page cache) and after it the output is deleted: a 4 GB CSV left from the previous
+    run would otherwise push the archive's pages out of the cache and the next run would
+    measure the disk."""
     sql = _sql(ARTICLES, [c.sql for c in ARTICLES.columns], [])
     ours = out_dir / "govnews.csv"
     plain = out_dir / "plain.csv"
-    best = {name: [float("inf"), float("inf"), 0.0] for name in ("govnews", "plain")}
+    best = {name: [float("inf"), float("inf"), 0.0, 0.0] for name in ("govnews", "plain")}
     for _ in range(repeat):
-        for name, args in (
-            ("plain", [PY, "-c", PLAIN, str(path), str(plain), sql]),
-            ("govnews", [PY, "-c", GOVNEWS, "export", "articles", "-o", str(ours),
-                         "--db", str(path), "--force", "--workers", str(WORKERS)]),
+        for name, out, args in (
+            ("plain", plain, [PY, "-c", PLAIN, str(path), str(plain), sql]),
+            ("govnews", ours, [PY, "-c", GOVNEWS, "export", "articles", "-o", str(ours),
+                               "--db", str(path), "--force", "--workers", str(WORKERS)]),
         ):  # fmt: skip
+            warm(path)
             secs, cpu, rss = run_child(args)
+            size = out.stat().st_size / 1e6
+            out.unlink()
             b = best[name]
-            best[name] = [min(secs, b[0]), min(cpu, b[1]), max(rss, b[2])]
-    result = {
+            best[name] = [min(secs, b[0]), min(cpu, b[1]), max(rss, b[2]), size]
+    return {
         "rows": n,
         "govnews_s": best["govnews"][0],
         "plain_s": best["plain"][0],
@@ -133,12 +139,9 @@ def measure(path: Path, n: int, out_dir: Path, repeat: int) -> dict:
         "plain_cpu": best["plain"][1],
         "govnews_rss": best["govnews"][2],
         "plain_rss": best["plain"][2],
-        "govnews_mb": ours.stat().st_size / 1e6,
-        "plain_mb": plain.stat().st_size / 1e6,
+        "govnews_mb": best["govnews"][3],
+        "plain_mb": best["plain"][3],
     }
-    ours.unlink()
-    plain.unlink()
-    return result
 
 
 def main() -> None:

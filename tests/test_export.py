@@ -620,6 +620,95 @@ def test_parallel_csv_small_archive_identical(archive_path, tmp_path):
     assert seed_row(rows)["view_count"] == "203"
 
 
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _gone(pids: list[int], timeout: float = 10.0) -> bool:
+    """True once none of ``pids`` is a live process (zombies count as gone)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    if fh.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        alive.append(pid)
+            except FileNotFoundError:
+                pass
+        if not alive:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _comm(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/comm") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+
+
+def _start_workers(args: list[str], **popen) -> tuple[subprocess.Popen, list[int]]:
+    """Start ``govnews …`` and wait for its two worker processes: forks of it, so children
+    with its own command name (not a helper some library runs at import)."""
+    proc = subprocess.Popen([sys.executable, "-m", "govnews", *args], **popen)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        kids = [k for k in _children(proc.pid) if _comm(k) == _comm(proc.pid)]
+        if len(kids) == 2:
+            return proc, kids
+        time.sleep(0.01)
+    proc.kill()
+    raise AssertionError("no worker processes started")
+
+
+def test_parallel_export_worker_killed(big_archive):
+    """A worker killed with SIGKILL mid-export: the export stops with a one-line error and a
+    non-zero exit instead of waiting forever for that worker's chunk, and terminates the other
+    worker.  The output is a pipe nobody reads yet, so the export is surely still running."""
+    args = ["export", "articles", "--db", str(big_archive), "--workers", "2"]
+    proc, kids = _start_workers(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(0.3)  # the pipe fills; the workers block on it or on their turn
+    os.kill(kids[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.decode().strip().splitlines() == [
+        "Error: export worker process failed (exit code -9)"
+    ]
+    assert _gone(kids)
+
+
+def test_parallel_export_parent_killed_leaves_no_workers(big_archive, tmp_path):
+    """The parent killed with SIGKILL (it cannot clean up): its workers notice and exit."""
+    out = tmp_path / "out.csv"
+    args = ["export", "articles", "--db", str(big_archive), "--workers", "2", "-o", str(out)]
+    proc, kids = _start_workers(args)
+    proc.kill()
+    proc.wait(timeout=10)
+    assert _gone(kids)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("mode", ["wb", "ab"])
+def test_parallel_csv_into_redirected_stdout(big_archive, tmp_path, mode):
+    """stdout redirected to a file (``> f``: chunks placed by offset after what the file
+    holds) or appended to (``>> f``: O_APPEND, where Linux ignores offsets, so chunks are
+    written in turn): either way the same bytes as one process, after the existing text."""
+    base = [sys.executable, "-m", "govnews", "export", "articles", "--db", str(big_archive)]
+    one = subprocess.run([*base, "--workers", "1"], check=True, capture_output=True).stdout
+    target = tmp_path / "redirected.csv"
+    target.write_bytes(b"existing line\r\n")
+    with open(target, mode) as fh:
+        if mode == "wb":
+            fh.write(b"existing line\r\n")
+            fh.flush()
+        subprocess.run([*base, "--workers", "2"], check=True, stdout=fh)
+    assert target.read_bytes() == b"existing line\r\n" + one
+
+
 def test_filters_api(archive_path):
     db = open_db(archive_path, readonly=True)
     try:
