@@ -153,8 +153,8 @@ def _work(tasks, others: list, errors, first: int, step: int, args: tuple) -> No
         _Worker(*args).run(tasks, first, step)
     except EOFError:
         os._exit(1)  # the parent closed our pipe without the end mark: it is gone
-    except Exception as exc:  # noqa: BLE001 - reported by the parent as one line
-        errors.put(f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - reported by the parent
+        errors.put((type(exc).__name__, str(exc)))
         os._exit(1)
 
 
@@ -206,8 +206,12 @@ def write_csv_parallel(
     def check(sentinels: list[int]) -> None:
         for p in procs:
             if p.sentinel in sentinels and p.exitcode not in (None, 0):
-                why = errors.get() if not errors.empty() else f"exit code {p.exitcode}"
-                raise UserError(f"export worker process failed ({why})")
+                if errors.empty():
+                    raise UserError(f"export worker process failed (exit code {p.exitcode})")
+                name, message = errors.get()
+                if name == "BrokenPipeError":  # `govnews export … | head`: the caller stops quietly
+                    raise BrokenPipeError(message)
+                raise UserError(f"export worker process failed ({name}: {message})")
 
     try:
         pairs = [ctx.Pipe(duplex=False) for _ in range(workers)]

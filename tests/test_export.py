@@ -681,6 +681,18 @@ def test_parallel_export_worker_killed(big_archive):
     assert _gone(kids)
 
 
+def test_parallel_export_into_closed_pipe_stops_quietly(big_archive):
+    """`govnews export articles | head`: the reader goes away while the workers write; the
+    export stops with exit code 0, nothing on stderr and no worker left."""
+    args = ["export", "articles", "--db", str(big_archive), "--workers", "2"]
+    proc, kids = _start_workers(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(1000).startswith(BOM + b"site,article_id,url,title")
+    proc.stdout.close()
+    assert proc.wait(timeout=30) == 0
+    assert proc.stderr.read() == b""
+    assert _gone(kids)
+
+
 def test_parallel_export_parent_killed_leaves_no_workers(big_archive, tmp_path):
     """The parent killed with SIGKILL (it cannot clean up): its workers notice and exit."""
     out = tmp_path / "out.csv"
