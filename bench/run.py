@@ -235,16 +235,22 @@ def summarise(fig: dict) -> list[dict]:
         return rows
     if name == "export":
         rows = []
-        small = r["rows"][0]
+        small, large = r["rows"][0], r["rows"][-1]
         for row in r["rows"]:
             ours, plain = row["rows"] / row["govnews_s"], row["rows"] / row["plain_s"]
             flat = row["govnews_rss"] - small["govnews_rss"] <= r["flat_mb"]
+            # The rows/s target is the for the 1M export (the largest size run); the
+            # small export is the memory reference, its rate mostly process start-up.
+            judged = row is large
             rows.append({"figure": f"5. CSV export, {row['rows']:,} rows",
                          "govnews": f"{ours:,.0f} rows/s, peak RSS {row['govnews_rss']:.0f} MB",
                          "baseline": f"{plain:,.0f} rows/s (csv module), {row['plain_rss']:.0f} MB",
                          "ratio": f"{ours / plain:.2f}×",
-                         "target": f"≥ {r['target_rows_s']:,} rows/s, RSS flat",
-                         "held": "yes" if ours >= r["target_rows_s"] and flat else "no"})
+                         "target": f"≥ {r['target_rows_s']:,} rows/s, RSS within "
+                                   f"{r['flat_mb']} MB of {small['rows']:,} rows"
+                                   if judged else "(RSS reference)",
+                         "held": ("yes" if ours >= r["target_rows_s"] and flat else "no")
+                                 if judged else "–"})
         return rows
     if name == "memory":
         return [{"figure": f"6. crawl memory, {row['pages']:,} pages",
