@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from pagecache import evict  # noqa: E402
 from synth import SYNTH_VERSION  # noqa: E402
 
 from archive.db import SCHEMA_VERSION  # noqa: E402
@@ -131,6 +132,7 @@ def measure(path: Path, n: int, out_dir: Path, repeat: int) -> dict:
             out.unlink()
             b = best[name]
             best[name] = [min(secs, b[0]), min(cpu, b[1]), max(rss, b[2]), size]
+    evict(path)  # leave the page cache to whatever runs next (bench/pagecache.py)
     return {
         "rows": n,
         "govnews_s": best["govnews"][0],

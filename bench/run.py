@@ -37,7 +37,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+sys.path.insert(0, str(BENCH))
 PY = sys.executable
+
+from pagecache import evict_bench_archives  # noqa: E402
+
 PREFIX = "BENCH_RESULT "
 
 # Drivers for the scripts whose ``main`` prints but does not end with a BENCH_RESULT line: they
@@ -141,6 +145,7 @@ def machine() -> dict:
 
 def run_figure(name: str, quick: bool) -> dict:
     cmd = FIGURES[name]["cmd"](quick)
+    evict_bench_archives()  # every figure starts with no other figure's archive cached
     load_before = os.getloadavg()[0]
     print(f"\n=== figure {FIGURES[name]['n']}: {name} ===", flush=True)
     t = time.perf_counter()
