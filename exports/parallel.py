@@ -193,7 +193,7 @@ def write_csv_parallel(
     errors = ctx.SimpleQueue()
     args = (path, chunk_sql(table, [c.sql for c in columns]), list(columns), raw, fd, shared, cond)
     procs: list[Any] = []
-    pipes = []
+    sentinels: list[int] = []
     reported = 0
 
     def report() -> None:
@@ -213,13 +213,27 @@ def write_csv_parallel(
                     raise BrokenPipeError(message)
                 raise UserError(f"export worker process failed ({name}: {message})")
 
+    def send(pipe, data: bytes) -> None:
+        """Send a task without ever blocking on (or being misled by) a worker that is gone."""
+        while True:
+            dead, ready, _ = select.select(sentinels, [pipe.fileno()], [], 1.0)
+            check(dead)
+            if ready:
+                break
+        try:
+            pipe.send_bytes(data)
+        except BrokenPipeError:  # the worker died since select: not the reader of our output
+            wait_any(sentinels, 5.0)
+            check(sentinels)
+            raise UserError("export worker process ended early") from None
+
+    pairs = [ctx.Pipe(duplex=False) for _ in range(workers)]
+    pipes = [writer for _, writer in pairs]
     try:
-        pairs = [ctx.Pipe(duplex=False) for _ in range(workers)]
-        pipes = [writer for _, writer in pairs]
         for w, (reader, _) in enumerate(pairs):
             # A worker must hold no other end of any task pipe: it sees EOF on its own pipe
             # (the parent is gone) only once nobody else holds that pipe's writing end.
-            others = [c for i, pair in enumerate(pairs) for c in pair if c is not reader]
+            others = [c for pair in pairs for c in pair if c is not reader]
             proc = ctx.Process(
                 target=_work, args=(reader, others, errors, w, workers, args), daemon=True
             )
@@ -230,26 +244,22 @@ def write_csv_parallel(
         sentinels = [p.sentinel for p in procs]
         index = 0
         while chunk := keys.fetchmany(TASK_ROWS):
-            pipe = pipes[index % workers]
-            data = ("[" + ",".join([str(k) for (k,) in chunk]) + "]").encode()
-            while True:  # send without ever blocking on a worker that is gone
-                dead, ready, _ = select.select(sentinels, [pipe.fileno()], [], 1.0)
-                check(dead)
-                if ready:
-                    break
-            pipe.send_bytes(data)
+            send(
+                pipes[index % workers], ("[" + ",".join([str(k) for (k,) in chunk]) + "]").encode()
+            )
             index += 1
             report()
         for pipe in pipes:
-            pipe.send_bytes(b"")  # the end mark
+            send(pipe, b"")  # the end mark
         while any(p.exitcode is None for p in procs):
             check(wait_any(sentinels, 0.2))
             report()
         check(sentinels)
         report()
     finally:
-        for pipe in pipes:
-            pipe.close()
+        for pair in pairs:
+            for conn in pair:
+                conn.close()
         for p in procs:
             if p.exitcode is None:
                 p.terminate()
