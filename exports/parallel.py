@@ -39,7 +39,7 @@ from typing import Any, BinaryIO
 from govnews.errors import UserError
 
 from .tables import Column, Table
-from .writers import BOM, _chunk_function
+from .writers import _chunk_function, csv_header
 
 __all__ = ["PARALLEL_MIN_ROWS", "database_file", "write_csv_parallel", "worker_count"]
 
@@ -182,8 +182,7 @@ def write_csv_parallel(
     """Write the header and the rows of ``keys`` (a cursor of 1-tuples, in export order) to
     ``fp`` (a real file or pipe: it needs a ``fileno()``) using ``workers`` processes; returns
     the number of data rows."""
-    fp.write(BOM)
-    fp.write((",".join(c.name for c in columns) + "\r\n").encode("utf-8"))
+    fp.write(csv_header(columns))
     fp.flush()  # the workers write into the same open file, after this
     fd = fp.fileno()
     ctx = multiprocessing.get_context("fork")

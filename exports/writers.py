@@ -42,6 +42,7 @@ __all__ = [
     "write_jsonl",
     "write_xlsx",
     "csv_cell",
+    "csv_header",
     "neutralise",
     "WRITERS",
     "XLSX_MAX_LINKS",
@@ -211,6 +212,12 @@ def _chunk_function(columns: Sequence[Column], raw: bool) -> Callable[[Iterable,
     return scope["render"]
 
 
+def csv_header(columns: Sequence[Column], bom: bool = True) -> bytes:
+    """The BOM (optional) and header line every CSV export starts with, serial or parallel."""
+    line = (",".join(c.name for c in columns) + "\r\n").encode("utf-8")
+    return BOM + line if bom else line
+
+
 def write_csv(
     fp: BinaryIO,
     columns: Sequence[Column],
@@ -223,9 +230,7 @@ def write_csv(
     """Write header and rows to the binary stream ``fp``; returns the number of data rows.
 
     Cells may be UTF-8 bytes (fastest), str, int, float or None."""
-    if bom:
-        fp.write(BOM)
-    fp.write((",".join(c.name for c in columns) + "\r\n").encode("utf-8"))
+    fp.write(csv_header(columns, bom))
     render = _chunk_function(columns, raw)
     write = fp.write
     it = iter(rows)

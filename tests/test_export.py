@@ -581,10 +581,7 @@ def test_interrupted_export_leaves_no_file(big_archive, tmp_path, suffix):
     assert proc.returncode != 0
     assert not out.exists()
     assert not list(tmp_path.glob(f"out.{suffix}.tmp-*"))
-    children = subprocess.run(
-        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
-    ).stdout.split()
-    assert children == []
+    assert _children(proc.pid) == []
 
 
 def test_parallel_csv_is_byte_identical(big_archive, tmp_path):
